@@ -1,0 +1,59 @@
+"""The default network: a small multilayer perceptron sized from the data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+__all__ = ["MLP"]
+
+
+class MLP(nn.Module):
+    """A feed-forward network returning one logit per class.
+
+    :class:`~wsample_sk.WeightedSamplingClassifier` builds it when ``module``
+    is None, with ``n_features`` and ``n_classes`` taken from the data at fit
+    time (like scikit-learn's ``MLPClassifier``). Its other arguments are set
+    with the ``module__`` prefix, e.g. ``module__hidden_units=(64, 64)``.
+
+    Parameters
+    ----------
+    n_features : int
+        Input size.
+    n_classes : int
+        Output size (one logit per class).
+    hidden_units : sequence of int, default=(100,)
+        Sizes of the hidden layers.
+    dropout : float, default=0.0
+        Dropout probability after each hidden layer.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from wsample_sk.modules import MLP
+    >>> MLP(4, 3, hidden_units=(8,))(torch.zeros(2, 4)).shape
+    torch.Size([2, 3])
+    """
+
+    def __init__(
+        self,
+        n_features: int,
+        n_classes: int,
+        hidden_units: Sequence[int] = (100,),
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        width = n_features
+        for units in hidden_units:
+            layers += [nn.Linear(width, units), nn.ReLU()]
+            if dropout:
+                layers.append(nn.Dropout(dropout))
+            width = units
+        layers.append(nn.Linear(width, n_classes))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.net(X)
