@@ -70,6 +70,22 @@ def _n_features(x: Any) -> int:
     return int(np.shape(x)[-1])
 
 
+def _stored_privately(name: str) -> property:
+    """A property kept in ``vars(self)["_" + name]``; missing until first set."""
+    key = "_" + name.rstrip("_")
+
+    def fget(self):
+        try:
+            return vars(self)[key]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def fset(self, value):
+        vars(self)[key] = value
+
+    return property(fget, fset, doc=f"skorch's ``{name}``.")
+
+
 @contextlib.contextmanager
 def _seeded_torch_rng(seed: int, device: Any) -> Iterator[None]:
     """Seed torch inside a fork of its RNG: the caller's global state is kept."""
@@ -117,8 +133,9 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         one over the training part; the criterion's ``reduction`` is applied
         afterwards).
     samples_per_epoch : None, int or float, default=None
-        Draws per epoch: ``None`` is the training size, an int a count, a
-        float a multiple of the training size.
+        Draws per epoch: ``None`` is the training size (without replacement:
+        the number of training samples with a positive weight), an int a
+        count, a float a multiple of the training size.
     replacement : bool, default=True
         Draw with replacement (``weight_mode="sample"``).
     random_state : None, int or RandomState, default=None
@@ -143,6 +160,11 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         Column names, when ``X`` was a DataFrame with string column names.
     label_encoder_ : LabelEncoder
         Maps labels to the network's output positions.
+    class_prior_ : ndarray of shape (n_classes,)
+        Class frequencies in the data passed to ``fit``.
+    sampling_prior_ : ndarray of shape (n_classes,)
+        The class mix the weights give training (the drawn mix with
+        ``weight_mode="sample"``, the loss mix with ``"loss"``).
     module_, criterion_, optimizer_, history_
         As in skorch.
 
@@ -157,18 +179,12 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
     (3,)
     """
 
-    # skorch sets these three in __init__; as class-level defaults they keep
-    # __init__ to parameters only (scikit-learn's contract).
-    initialized_ = False
-    history_ = None
-
-    @property
-    def virtual_params_(self) -> dict:
-        return vars(self).setdefault("_virtual_params", {})
-
-    @virtual_params_.setter
-    def virtual_params_(self, value: dict) -> None:
-        vars(self)["_virtual_params"] = value
+    # skorch sets these three in __init__; stored under private names they
+    # keep vars(estimator) to parameters only (scikit-learn's contract), and
+    # they are still missing while skorch's __init__ runs, as skorch expects.
+    initialized_ = _stored_privately("initialized_")
+    history_ = _stored_privately("history_")
+    virtual_params_ = _stored_privately("virtual_params_")
 
     def __init__(
         self,
@@ -206,8 +222,6 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         self.samples_per_epoch = samples_per_epoch
         self.replacement = replacement
         self.random_state = random_state
-        for name in ("history_", "initialized_", "_virtual_params"):
-            vars(self).pop(name, None)
 
     @property
     def _default_callbacks(self):
@@ -289,6 +303,12 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         weights = compute_sampling_weights(
             y, self.sampling, sample_weight=sample_weight, beta=self.beta
         )
+        if reset:
+            k = len(self.classes_)
+            counts = np.bincount(y_enc, minlength=k).astype(np.float64)
+            self.class_prior_ = counts / counts.sum()
+            mass = counts if weights is None else np.bincount(y_enc, weights, minlength=k)
+            self.sampling_prior_ = mass / mass.sum()
         return_weights = self.weight_mode == "loss"
         if not general:
             return ArrayDataset(X, y_enc, weights, return_weights=return_weights), y_enc
@@ -430,12 +450,20 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         generator = torch.Generator().manual_seed(int(torch.empty((), dtype=torch.int64).random_()))
         weights = getattr(dataset, "weights", None)
         if self.weight_mode == "loss" or weights is None:
+            if self.weight_mode == "sample" and not self.replacement and num_samples > n:
+                raise ValueError(
+                    f"Cannot draw {num_samples} samples without replacement "
+                    f"from a training part of {n}."
+                )
             return PermutationSampler(n, num_samples, generator=generator)
         if not weights.any():
             raise ValueError(
                 "Every sample in the training part has weight zero, so there "
                 "is nothing to draw; check sample_weight and train_split."
             )
+        if self.samples_per_epoch is None and not self.replacement:
+            # a full pass without replacement covers the positive weights once
+            num_samples = int(np.count_nonzero(weights))
         return WeightedSampler(
             weights, num_samples, replacement=bool(self.replacement), generator=generator
         )
@@ -464,6 +492,9 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         if batch_size == -1:
             batch_size = len(dataset)
         kwargs.pop("shuffle", None)  # the sampler decides the order
+        # DataLoader draws a worker base seed per pass; a private generator
+        # keeps prediction from consuming torch's global RNG.
+        kwargs.setdefault("generator", torch.Generator())
         sampler = self._training_sampler(dataset) if training else None
         if isinstance(dataset, ArrayDataset):
             batches = BatchIndexSampler(

@@ -14,6 +14,7 @@ split hands the sampler exactly the weights of the training part.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -72,7 +73,10 @@ class ArrayDataset(Dataset):
         return_weights: bool = False,
         rows: np.ndarray | None = None,
     ) -> None:
-        self.X_ = torch.as_tensor(X)
+        with warnings.catch_warnings():
+            # read-only arrays (e.g. from pandas) are fine: batches are copies
+            warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+            self.X_ = torch.as_tensor(X)
         self.y_ = None if y is None else torch.as_tensor(y)
         self.weights = weights
         self.return_weights = return_weights

@@ -71,7 +71,8 @@ def _effective(beta: float) -> WeightFunction:
         classes, counts = np.unique(y, return_counts=True)
         # (1 - beta) / (1 - beta**n), written with expm1/log1p to stay exact
         # for beta close to one and large n.
-        effective_number = -np.expm1(counts * np.log(beta)) / (1.0 - beta)
+        with np.errstate(divide="ignore"):  # beta == 0: every class counts once
+            effective_number = -np.expm1(counts * np.log(beta)) / (1.0 - beta)
         return _per_sample(y, 1.0 / effective_number, classes)
 
     return weights

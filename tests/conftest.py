@@ -1,0 +1,24 @@
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification
+
+
+@pytest.fixture
+def imbalanced():
+    """600 samples, 2 classes at 9:1, 5 features."""
+    X, y = make_classification(600, n_features=5, n_informative=3, weights=[0.9], random_state=0)
+    return X.astype(np.float32), y
+
+
+@pytest.fixture
+def multiclass():
+    """600 samples, 3 classes at 6:3:1, string labels."""
+    X, y = make_classification(
+        600,
+        n_features=6,
+        n_informative=4,
+        n_classes=3,
+        weights=[0.6, 0.3],
+        random_state=0,
+    )
+    return X, np.array(["cat", "dog", "eel"])[y]
