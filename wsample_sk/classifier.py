@@ -19,6 +19,7 @@ The fit loop itself is skorch's.
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -41,7 +42,7 @@ from .loading import ArrayDataset, WeightedDataset
 from .modules import MLP
 from .samplers import BatchIndexSampler, PermutationSampler, WeightedSampler
 from .strategies import check_sampling, compute_sampling_weights
-from .validation import check_samples_per_epoch
+from .validation import check_samples_per_epoch, check_sampling_weights
 
 __all__ = ["WeightedSamplingClassifier"]
 
@@ -68,6 +69,10 @@ def _n_features(x: Any) -> int:
             )
         (x,) = x.values()
     return int(np.shape(x)[-1])
+
+
+def _as_is(batch: Any) -> Any:
+    return batch
 
 
 def _stored_privately(name: str) -> property:
@@ -300,18 +305,13 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         y_enc = self._encode_y(y, reset, classes)
         if general and get_len(X) != len(y_enc):
             raise ValueError(f"X has {get_len(X)} samples but y has {len(y_enc)}; they must match.")
-        weights = compute_sampling_weights(
-            y, self.sampling, sample_weight=sample_weight, beta=self.beta
-        )
-        if reset:
-            k = len(self.classes_)
-            counts = np.bincount(y_enc, minlength=k).astype(np.float64)
-            self.class_prior_ = counts / counts.sum()
-            mass = counts if weights is None else np.bincount(y_enc, weights, minlength=k)
-            self.sampling_prior_ = mass / mass.sum()
-        return_weights = self.weight_mode == "loss"
+        if sample_weight is not None:
+            sample_weight = check_sampling_weights(sample_weight, len(y_enc))
+        loss_mode = self.weight_mode == "loss"
         if not general:
-            return ArrayDataset(X, y_enc, weights, return_weights=return_weights), y_enc
+            return ArrayDataset(
+                X, y_enc, return_weights=loss_mode, sample_weight=sample_weight
+            ), y_enc
         if isinstance(X, dict):
             X = SkorchDataset(X, y_enc)
         elif not np.array_equal(np.asarray(self.classes_), np.arange(len(self.classes_))):
@@ -322,7 +322,9 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
             )
         if self.module is None and reset:
             self.n_features_in_ = _n_features(X[0][0])
-        return WeightedDataset(X, weights, return_weights=return_weights), y_enc
+        return WeightedDataset(
+            X, y_enc, return_weights=loss_mode, sample_weight=sample_weight
+        ), y_enc
 
     def _predict_dataset(self, X: Any) -> Any:
         if is_dataset(X):
@@ -419,20 +421,13 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         return self
 
     def get_split_datasets(self, X: Any, y: Any = None, **fit_params: Any):
-        """skorch's split, with each part carrying the weights of its rows."""
+        """skorch's split, each part carrying the targets and weights of its rows."""
         dataset_train, dataset_valid = super().get_split_datasets(X, y, **fit_params)
         dataset_train = self._carry_weights(dataset_train)
         if dataset_valid is not None:
             dataset_valid = self._carry_weights(dataset_valid)
             if isinstance(dataset_valid, (ArrayDataset, WeightedDataset)):
                 dataset_valid.return_weights = False  # validated as is
-        if (
-            self.weight_mode == "loss"
-            and isinstance(dataset_train, (ArrayDataset, WeightedDataset))
-            and dataset_train.weights is not None
-        ):
-            w = dataset_train.weights
-            dataset_train.weights = w / w.mean()
         return dataset_train, dataset_valid
 
     @staticmethod
@@ -443,12 +438,55 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
             return dataset.dataset.subset(dataset.indices)
         return dataset
 
-    def _training_sampler(self, dataset: Any) -> torch.utils.data.Sampler:
-        n = len(dataset)
+    # -- the training part's weights, epoch by epoch --------------------------
+    def training_weights(self, dataset_train: Any, epoch: int = 0) -> np.ndarray | None:
+        """Weights of the training part's rows for ``epoch`` (0-based).
+
+        The ``sampling`` strategy computed from the training part's labels,
+        times its ``sample_weight``, times any ``weight_factor`` a callback has
+        set on the dataset (see :class:`wsample_sk.callbacks.LossReweighting`).
+        Also updates ``class_prior_`` and ``sampling_prior_``.
+
+        Parameters
+        ----------
+        dataset_train : ArrayDataset or WeightedDataset
+            The training part, as skorch's callbacks receive it.
+        epoch : int, default=0
+
+        Returns
+        -------
+        weights : ndarray of shape (len(dataset_train),) or None
+            ``None`` means uniform.
+        """
+        targets = dataset_train.targets
+        with warnings.catch_warnings():
+            if epoch > 0:  # said once, at the first epoch
+                warnings.simplefilter("ignore", UserWarning)
+            weights = compute_sampling_weights(
+                self.classes_[targets],
+                self.sampling,
+                sample_weight=dataset_train.sample_weight,
+                beta=self.beta,
+                epoch=epoch,
+                n_epochs=self.max_epochs,
+            )
+        factor = getattr(dataset_train, "weight_factor", None)
+        if factor is not None:
+            weights = factor if weights is None else weights * factor
+        k = len(self.classes_)
+        counts = np.bincount(targets, minlength=k).astype(np.float64)
+        mass = counts if weights is None else np.bincount(targets, weights, minlength=k)
+        if not mass.any():
+            raise ValueError(
+                "Every sample in the training part has weight zero, so there "
+                "is nothing to draw; check sample_weight and train_split."
+            )
+        self.class_prior_ = counts / counts.sum()
+        self.sampling_prior_ = mass / mass.sum()
+        return weights
+
+    def _epoch_sampler(self, weights: np.ndarray | None, n: int, generator: Any):
         num_samples = check_samples_per_epoch(self.samples_per_epoch, n)
-        # Drawn from the (forked, seeded) global RNG: reproducible per fit.
-        generator = torch.Generator().manual_seed(int(torch.empty((), dtype=torch.int64).random_()))
-        weights = getattr(dataset, "weights", None)
         if self.weight_mode == "loss" or weights is None:
             if self.weight_mode == "sample" and not self.replacement and num_samples > n:
                 raise ValueError(
@@ -456,17 +494,59 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
                     f"from a training part of {n}."
                 )
             return PermutationSampler(n, num_samples, generator=generator)
-        if not weights.any():
-            raise ValueError(
-                "Every sample in the training part has weight zero, so there "
-                "is nothing to draw; check sample_weight and train_split."
-            )
         if self.samples_per_epoch is None and not self.replacement:
             # a full pass without replacement covers the positive weights once
             num_samples = int(np.count_nonzero(weights))
         return WeightedSampler(
             weights, num_samples, replacement=bool(self.replacement), generator=generator
         )
+
+    def use_training_weights(self, dataset_train: Any, weights: np.ndarray | None) -> None:
+        """Train on ``weights`` (one per training row) from the next epoch on."""
+        if self.weight_mode == "loss":
+            dataset_train.weights = None if weights is None else weights / weights.mean()
+        batches = getattr(self, "train_sampler_", None)
+        if batches is not None:
+            batches.sampler = self._epoch_sampler(
+                weights, len(dataset_train), batches.sampler.generator
+            )
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        """skorch's epoch start; re-weights for strategies that change per epoch."""
+        super().on_epoch_begin(
+            net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs
+        )
+        epoch = len(self.history) - 1
+        strategy = check_sampling(self.sampling, beta=self.beta)
+        if epoch > 0 and strategy is not None and strategy.dynamic:
+            self.use_training_weights(dataset_train, self.training_weights(dataset_train, epoch))
+
+    def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        """Record what the sampler did this epoch in ``history``.
+
+        ``drawn_class_counts`` (per class, in ``classes_`` order),
+        ``distinct_share`` (distinct training rows seen / training rows) and
+        ``weight_ess`` (Kish's effective sample size of the weights in use,
+        as a share of the training rows).
+        """
+        super().on_epoch_end(
+            net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs
+        )
+        batches = getattr(self, "train_sampler_", None)
+        if batches is None or batches.last_indices is None:
+            return
+        drawn = batches.last_indices
+        targets = dataset_train.targets
+        n = len(targets)
+        self.history.record(
+            "drawn_class_counts",
+            np.bincount(targets[drawn], minlength=len(self.classes_)).tolist(),
+        )
+        self.history.record("distinct_share", float(np.unique(drawn).size / n))
+        inner = batches.sampler
+        w = inner._w if isinstance(inner, WeightedSampler) else dataset_train.weights
+        ess = n if w is None else w.sum() ** 2 / np.square(w).sum()
+        self.history.record("weight_ess", float(ess / n))
 
     def get_iterator(self, dataset: Any, training: bool = False):
         """Loader for ``dataset``: weighted draws for training, batch-level fetch.
@@ -478,30 +558,40 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         prefix = "iterator_train" if training else "iterator_valid"
         iterator = getattr(self, prefix)
         kwargs = self.get_params_for(prefix)
-        ours = isinstance(dataset, (ArrayDataset, WeightedDataset))
         if (
-            not ours
+            not isinstance(dataset, (ArrayDataset, WeightedDataset))
             or "sampler" in kwargs
             or "batch_sampler" in kwargs
             or not (isinstance(iterator, type) and issubclass(iterator, DataLoader))
         ):
-            if training and ours is False and getattr(dataset, "weights", None) is not None:
-                raise ValueError("train_split must return Subsets of the dataset.")
             return super().get_iterator(dataset, training=training)
         batch_size = kwargs.pop("batch_size", self.batch_size)
         if batch_size == -1:
             batch_size = len(dataset)
         kwargs.pop("shuffle", None)  # the sampler decides the order
+        drop_last = kwargs.pop("drop_last", False)
         # DataLoader draws a worker base seed per pass; a private generator
         # keeps prediction from consuming torch's global RNG.
         kwargs.setdefault("generator", torch.Generator())
-        sampler = self._training_sampler(dataset) if training else None
-        if isinstance(dataset, ArrayDataset):
-            batches = BatchIndexSampler(
-                sampler, batch_size, kwargs.pop("drop_last", False), n=len(dataset)
+        general = isinstance(dataset, WeightedDataset)
+        if training:
+            # Drawn from the (forked, seeded) global RNG: reproducible per fit.
+            generator = torch.Generator().manual_seed(
+                int(torch.empty((), dtype=torch.int64).random_())
             )
-            return iterator(dataset, sampler=batches, batch_size=None, **kwargs)
-        return iterator(dataset, sampler=sampler, batch_size=batch_size, **kwargs)
+            weights = self.training_weights(dataset, epoch=0)
+            sampler = self._epoch_sampler(weights, len(dataset), generator)
+            batches = BatchIndexSampler(sampler, batch_size, drop_last, as_lists=general)
+            self.train_sampler_ = batches
+            self.use_training_weights(dataset, weights)
+        elif general:
+            return iterator(dataset, batch_size=batch_size, drop_last=drop_last, **kwargs)
+        else:
+            batches = BatchIndexSampler(None, batch_size, drop_last, n=len(dataset))
+        if general:
+            return iterator(dataset, batch_sampler=batches, **kwargs)
+        kwargs.setdefault("collate_fn", _as_is)  # batches are tensors already
+        return iterator(dataset, sampler=batches, batch_size=None, **kwargs)
 
     def get_loss(self, y_pred: Any, y_true: Any, X: Any = None, training: bool = False):
         """The criterion's loss; per-sample weighted in ``weight_mode="loss"``."""

@@ -5,11 +5,13 @@ collated, which costs several times the model's own work on small tabular
 networks. :class:`ArrayDataset` holds ``X`` and ``y`` as tensors and is
 indexed by a whole batch of indices at once (see
 :class:`wsample_sk.samplers.BatchIndexSampler`); a training split is a view
-(``rows``), not a copy. :class:`WeightedDataset` carries weights for any other
-torch ``Dataset`` (the general, row-by-row path).
+(``rows``), not a copy. :class:`WeightedDataset` does the same bookkeeping for
+any other torch ``Dataset`` (the general, row-by-row path).
 
-Both carry the per-sample ``weights`` of their rows, so that a train/valid
-split hands the sampler exactly the weights of the training part.
+Both carry, per row, the encoded ``targets`` and the caller's
+``sample_weight``, so that after a train/valid split the training part's
+weights are computed from the training part alone; ``weights`` holds what a
+weighted loss uses (returned with each batch when ``return_weights``).
 """
 
 from __future__ import annotations
@@ -25,12 +27,15 @@ from torch.utils.data import Dataset, Subset
 __all__ = ["ArrayDataset", "WeightedDataset"]
 
 
-def _as_index(idx: Any) -> Any:
-    if isinstance(idx, torch.Tensor):
-        return idx.numpy()
-    if isinstance(idx, list):
-        return np.asarray(idx, dtype=np.int64)
-    return idx
+def _take(values: np.ndarray | None, indices: np.ndarray) -> np.ndarray | None:
+    return None if values is None else values[indices]
+
+
+def _take_rows(t: torch.Tensor, pos: slice | torch.Tensor) -> torch.Tensor:
+    """Rows of ``t``: a view for a slice, one ``index_select`` for indices."""
+    if isinstance(pos, slice):
+        return t[pos]
+    return t.index_select(0, pos.reshape(-1)).reshape(*pos.shape, *t.shape[1:])
 
 
 class ArrayDataset(Dataset):
@@ -43,13 +48,14 @@ class ArrayDataset(Dataset):
     y : ndarray or torch.Tensor of shape (n_samples,), default=None
         Encoded targets.
     weights : ndarray of shape (n_samples,), default=None
-        Per-sample weights of these rows (used by the training sampler and,
-        with ``return_weights``, by a weighted loss).
+        Per-row loss weights, returned with each batch when ``return_weights``.
     return_weights : bool, default=False
         Return ``(X_batch, (y_batch, w_batch))`` instead of
         ``(X_batch, y_batch)``.
     rows : ndarray of int, default=None
         The rows of ``X`` this dataset covers (a view; ``None`` means all).
+    sample_weight : ndarray of shape (n_samples,), default=None
+        The caller's per-row weights, kept for computing sampling weights.
 
     Examples
     --------
@@ -60,8 +66,8 @@ class ArrayDataset(Dataset):
     >>> Xb, yb = ds[np.array([4, 1])]
     >>> Xb.tolist(), yb.tolist()
     ([[8.0, 9.0], [2.0, 3.0]], [0, 1])
-    >>> len(ds.subset([0, 2]))
-    2
+    >>> ds.subset([0, 3]).targets
+    array([0, 1])
     """
 
     def __init__(
@@ -72,6 +78,7 @@ class ArrayDataset(Dataset):
         *,
         return_weights: bool = False,
         rows: np.ndarray | None = None,
+        sample_weight: np.ndarray | None = None,
     ) -> None:
         with warnings.catch_warnings():
             # read-only arrays (e.g. from pandas) are fine: batches are copies
@@ -81,32 +88,34 @@ class ArrayDataset(Dataset):
         self.weights = weights
         self.return_weights = return_weights
         self.rows = rows
+        self.sample_weight = sample_weight
+        self._rows_t = None if rows is None else torch.from_numpy(rows)
 
     def __len__(self) -> int:
         return len(self.rows) if self.rows is not None else len(self.X_)
 
     def __getitem__(self, idx: Any) -> tuple:
-        idx = _as_index(idx)
-        w = None
+        if not isinstance(idx, (slice, torch.Tensor)):
+            idx = torch.as_tensor(np.asarray(idx, dtype=np.int64))
+        # a slice of all rows stays a view: prediction batches are not copied
+        pos = idx if self._rows_t is None else self._rows_t[idx]
+        Xb = _take_rows(self.X_, pos)
+        yb = None if self.y_ is None else _take_rows(self.y_, pos)
         if self.return_weights and self.weights is not None:
-            w = torch.from_numpy(np.atleast_1d(self.weights[idx]))
-        if self.rows is not None:
-            idx = self.rows[idx]
-        if isinstance(idx, np.ndarray):
-            idx = torch.from_numpy(idx)
-        Xb = self.X_[idx]
-        yb = None if self.y_ is None else self.y_[idx]
-        if w is not None:
-            return Xb, (yb, w.to(torch.float32))
+            w = self.weights[idx if isinstance(idx, slice) else idx.numpy()]
+            return Xb, (yb, torch.from_numpy(np.asarray(w, dtype=np.float32)))
         return Xb, yb
 
     def subset(self, indices: Any) -> ArrayDataset:
         """The dataset restricted to ``indices`` (positions in this one)."""
         indices = np.asarray(indices, dtype=np.int64)
-        rows = indices if self.rows is None else self.rows[indices]
-        weights = None if self.weights is None else self.weights[indices]
         return ArrayDataset(
-            self.X_, self.y_, weights, return_weights=self.return_weights, rows=rows
+            self.X_,
+            self.y_,
+            _take(self.weights, indices),
+            return_weights=self.return_weights,
+            rows=indices if self.rows is None else self.rows[indices],
+            sample_weight=_take(self.sample_weight, indices),
         )
 
     @property
@@ -123,18 +132,27 @@ class ArrayDataset(Dataset):
         y = self.y_.numpy()
         return y if self.rows is None else y[self.rows]
 
+    @property
+    def targets(self) -> np.ndarray:
+        """The (encoded) targets of these rows; same as :attr:`y`."""
+        return self.y
+
 
 class WeightedDataset(Dataset):
-    """Any map-style ``Dataset`` together with one weight per item.
+    """Any map-style ``Dataset`` with per-item targets and weights alongside.
 
     Parameters
     ----------
     dataset : torch.utils.data.Dataset
         Yields ``(x, y)`` per item.
-    weights : ndarray of shape (len(dataset),) or None
-        Per-item weights.
+    targets : ndarray of shape (len(dataset),)
+        Encoded targets of the items (for computing sampling weights).
+    weights : ndarray of shape (len(dataset),), default=None
+        Per-item loss weights, returned when ``return_weights``.
     return_weights : bool, default=False
         Yield ``(x, (y, w))`` instead of ``(x, y)``.
+    sample_weight : ndarray of shape (len(dataset),), default=None
+        The caller's per-item weights.
 
     Examples
     --------
@@ -142,7 +160,7 @@ class WeightedDataset(Dataset):
     >>> from torch.utils.data import TensorDataset
     >>> from wsample_sk.loading import WeightedDataset
     >>> ds = WeightedDataset(TensorDataset(torch.zeros(3, 2), torch.arange(3)),
-    ...                      np.array([1.0, 2.0, 3.0]), return_weights=True)
+    ...                      np.arange(3), np.array([1.0, 2.0, 3.0]), return_weights=True)
     >>> ds[2][1][1]
     tensor(3.)
     """
@@ -150,13 +168,17 @@ class WeightedDataset(Dataset):
     def __init__(
         self,
         dataset: Dataset,
-        weights: np.ndarray | None,
+        targets: np.ndarray,
+        weights: np.ndarray | None = None,
         *,
         return_weights: bool = False,
+        sample_weight: np.ndarray | None = None,
     ) -> None:
         self.dataset = dataset
+        self.targets = targets
         self.weights = weights
         self.return_weights = return_weights
+        self.sample_weight = sample_weight
 
     def __len__(self) -> int:
         return len(self.dataset)
@@ -170,9 +192,12 @@ class WeightedDataset(Dataset):
     def subset(self, indices: Any) -> WeightedDataset:
         """The dataset restricted to ``indices`` (positions in this one)."""
         indices = np.asarray(indices, dtype=np.int64)
-        weights = None if self.weights is None else self.weights[indices]
         return WeightedDataset(
-            Subset(self.dataset, indices), weights, return_weights=self.return_weights
+            Subset(self.dataset, indices),
+            self.targets[indices],
+            _take(self.weights, indices),
+            return_weights=self.return_weights,
+            sample_weight=_take(self.sample_weight, indices),
         )
 
     @property
@@ -181,6 +206,6 @@ class WeightedDataset(Dataset):
         return data_from_dataset(self.dataset)[0]
 
     @property
-    def y(self) -> Any:
-        """The (encoded) targets, where the inner dataset exposes them."""
-        return data_from_dataset(self.dataset)[1]
+    def y(self) -> np.ndarray:
+        """The (encoded) targets."""
+        return self.targets

@@ -28,7 +28,12 @@ from torch.utils.data import Sampler
 
 from .validation import check_sampling_weights
 
-__all__ = ["BatchIndexSampler", "PermutationSampler", "WeightedSampler"]
+__all__ = [
+    "BatchIndexSampler",
+    "DistributedWeightedSampler",
+    "PermutationSampler",
+    "WeightedSampler",
+]
 
 _CHUNK = 1 << 22  # draws per vectorised chunk: bounds temporary memory
 
@@ -206,6 +211,100 @@ class WeightedSampler(_EpochSampler):
         return self._draw_without_replacement(rng)
 
 
+class DistributedWeightedSampler(Sampler[int]):
+    """Weighted draws for ``DistributedDataParallel``: one draw, sharded by rank.
+
+    Every rank computes the same seeded draw of ``num_samples`` indices for
+    the epoch (set with :meth:`set_epoch`, as for
+    :class:`torch.utils.data.distributed.DistributedSampler`) and keeps the
+    positions ``rank, rank + num_replicas, ...`` of it. The shards are
+    disjoint positions of one draw of equal length, so their union has exactly
+    the intended distribution.
+
+    Parameters
+    ----------
+    weights : array-like of shape (n,)
+        Relative weights, as for :class:`WeightedSampler`.
+    num_replicas : int, default=None
+        Number of processes; by default the world size of the initialised
+        process group.
+    rank : int, default=None
+        This process's rank; by default from the process group.
+    num_samples : int, default=None
+        Draws per epoch over all ranks; ``None`` means ``n``.
+    replacement : bool, default=True
+        Draw with replacement.
+    seed : int, default=0
+        Must be the same on every rank.
+    drop_last : bool, default=False
+        Drop the tail of the draw so that it divides evenly; otherwise the
+        draw is extended by its own head to the next multiple of
+        ``num_replicas``.
+
+    Examples
+    --------
+    >>> from wsample_sk import DistributedWeightedSampler
+    >>> shards = [list(DistributedWeightedSampler([1, 2, 3, 4], num_replicas=2, rank=r))
+    ...           for r in (0, 1)]
+    >>> len(shards[0]) == len(shards[1]) == 2
+    True
+    """
+
+    def __init__(
+        self,
+        weights: Any,
+        num_replicas: int | None = None,
+        rank: int | None = None,
+        num_samples: int | None = None,
+        replacement: bool = True,
+        seed: int = 0,
+        drop_last: bool = False,
+    ) -> None:
+        if num_replicas is None or rank is None:
+            import torch.distributed as dist
+
+            if not (dist.is_available() and dist.is_initialized()):
+                raise ValueError(
+                    "num_replicas and rank are required when no process group is initialised."
+                )
+            num_replicas = dist.get_world_size() if num_replicas is None else num_replicas
+            rank = dist.get_rank() if rank is None else rank
+        num_replicas = _check_num_samples(num_replicas)
+        if isinstance(rank, bool) or not 0 <= int(rank) < num_replicas:
+            raise ValueError(f"rank must be in [0, {num_replicas - 1}]; got {rank!r}.")
+        self._sampler = WeightedSampler(weights, num_samples, replacement)
+        self.num_replicas, self.rank = num_replicas, int(rank)
+        self.seed, self.drop_last, self.epoch = int(seed), drop_last, 0
+        total = self._sampler.num_samples
+        self.num_samples = total // num_replicas if drop_last else math.ceil(total / num_replicas)
+        if self.num_samples == 0:
+            raise ValueError(
+                f"{total} draws cannot be shared by {num_replicas} replicas with drop_last=True."
+            )
+        self.total_size = self.num_samples * num_replicas
+
+    def set_epoch(self, epoch: int) -> None:
+        """Select the epoch's draw; call it on every rank before each epoch."""
+        self.epoch = int(epoch)
+
+    def full_draw(self) -> np.ndarray:
+        """The epoch's whole draw (all ranks), trimmed or padded to ``total_size``."""
+        idx = self._sampler._draw(np.random.default_rng([self.seed, self.epoch]))
+        if self.total_size <= len(idx):
+            return idx[: self.total_size]
+        return np.resize(idx, self.total_size)  # repeats the head, as DistributedSampler
+
+    def draw(self) -> np.ndarray:
+        """This rank's shard of the epoch's draw."""
+        return self.full_draw()[self.rank :: self.num_replicas]
+
+    def __iter__(self) -> Iterator[int]:
+        yield from self.draw().tolist()
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
 class PermutationSampler(_EpochSampler):
     """Plain shuffling: a fresh random order of ``range(n)`` every pass.
 
@@ -265,6 +364,14 @@ class BatchIndexSampler(Sampler):
         Drop a last, smaller batch.
     n : int, default=None
         The number of samples; required when ``sampler`` is None.
+    as_lists : bool, default=False
+        Yield lists of ints instead of tensors (for a ``DataLoader``'s
+        ``batch_sampler=`` over a row-by-row dataset).
+
+    Attributes
+    ----------
+    last_indices : ndarray or None
+        The indices drawn for the latest pass (for statistics).
 
     Examples
     --------
@@ -279,8 +386,11 @@ class BatchIndexSampler(Sampler):
         batch_size: int,
         drop_last: bool = False,
         n: int | None = None,
+        as_lists: bool = False,
     ) -> None:
         self.sampler = sampler
+        self.as_lists = as_lists
+        self.last_indices: np.ndarray | None = None
         self.batch_size = _check_num_samples(batch_size)
         self.drop_last = drop_last
         if sampler is None and n is None:
@@ -298,7 +408,8 @@ class BatchIndexSampler(Sampler):
             idx = self.sampler.draw()
         else:
             idx = np.fromiter(iter(self.sampler), dtype=np.int64, count=n)
-        idx = torch.from_numpy(idx)
+        self.last_indices = idx
+        idx = idx.tolist() if self.as_lists else torch.from_numpy(idx)
         for start in range(0, stop, bs):
             yield idx[start : start + bs]
 

@@ -2,7 +2,8 @@
 
 :func:`check_sampling` is the one place that turns every accepted form of the
 ``sampling`` parameter (``None``, a name, a dict, a callable) into one
-canonical form: a function ``y -> per-sample weights``.
+canonical form: a :class:`Strategy`, whose ``weights(y, epoch, n_epochs)``
+gives one weight per sample (``dynamic`` strategies change with the epoch).
 :func:`compute_sampling_weights` applies it and multiplies by the caller's
 ``sample_weight`` (as scikit-learn multiplies ``class_weight`` and
 ``sample_weight``).
@@ -18,14 +19,18 @@ name            weight of a sample of class c              drawn class mix
 ``"balanced"``  n / (k · n_c)                              uniform over classes
 ``"sqrt"``      ∝ n_c^-1/2                                  ∝ n_c^1/2
 ``"effective"`` ∝ (1 − β) / (1 − β^n_c) (Cui et al. 2019)  between the two
+``"progressive"`` natural at the first epoch, balanced at  moves from natural
+                the last (Kang et al. 2020)                to uniform
 ==============  =========================================  ===================
 """
 
 from __future__ import annotations
 
+import inspect
 import numbers
 import warnings
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,15 +40,47 @@ from .validation import check_sampling_weights
 
 __all__ = [
     "STRATEGIES",
+    "Strategy",
     "check_sampling",
     "class_sampling_distribution",
     "compute_sampling_weights",
 ]
 
-STRATEGIES = ("balanced", "sqrt", "effective")
+STRATEGIES = ("balanced", "sqrt", "effective", "progressive")
 """Names accepted by ``sampling=``."""
 
 WeightFunction = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """The canonical form of ``sampling``: labels (and epoch) to weights.
+
+    Parameters
+    ----------
+    function : callable
+        ``(y, epoch, n_epochs) -> weights``, one float64 weight per sample.
+    dynamic : bool, default=False
+        Whether the weights depend on the epoch (recomputed every epoch).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from wsample_sk.strategies import check_sampling
+    >>> check_sampling("progressive").dynamic
+    True
+    """
+
+    function: Callable[[np.ndarray, int, int], np.ndarray]
+    dynamic: bool = False
+
+    def weights(self, y: np.ndarray, epoch: int = 0, n_epochs: int = 1) -> np.ndarray:
+        """One weight per sample of ``y`` for ``epoch`` (0-based) of ``n_epochs``."""
+        return self.function(np.asarray(y), epoch, n_epochs)
+
+
+def _static(function: WeightFunction) -> Strategy:
+    return Strategy(lambda y, epoch, n_epochs: function(y))
 
 
 def _per_sample(y: np.ndarray, class_weight: np.ndarray, classes: np.ndarray):
@@ -78,6 +115,14 @@ def _effective(beta: float) -> WeightFunction:
     return weights
 
 
+def _progressive(y: np.ndarray, epoch: int, n_epochs: int) -> np.ndarray:
+    """Kang et al. 2020: p_c(t) = (1 - t/T) p_c(natural) + (t/T) p_c(balanced)."""
+    classes, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
+    t = min(max(epoch / max(n_epochs - 1, 1), 0.0), 1.0)
+    probs = (1 - t) * counts / counts.sum() + t / len(classes)
+    return _per_sample(y, probs / counts, classes)
+
+
 def _from_dict(class_weight: Mapping) -> WeightFunction:
     def weights(y: np.ndarray) -> np.ndarray:
         classes = np.unique(y)
@@ -96,33 +141,37 @@ def _from_dict(class_weight: Mapping) -> WeightFunction:
     return weights
 
 
-def _from_callable(func: Callable) -> WeightFunction:
-    def weights(y: np.ndarray) -> np.ndarray:
-        return check_sampling_weights(
-            func(y), len(y), name="the weights returned by the sampling callable"
+def _from_callable(func: Callable) -> Strategy:
+    name = "the weights returned by the sampling callable"
+    try:
+        n_params = len(inspect.signature(func).parameters)
+    except (TypeError, ValueError):  # builtins without a signature
+        n_params = 1
+    if n_params >= 2:  # (y, epoch) -> weights
+        return Strategy(
+            lambda y, epoch, n_epochs: check_sampling_weights(func(y, epoch), len(y), name=name),
+            dynamic=True,
         )
+    return _static(lambda y: check_sampling_weights(func(y), len(y), name=name))
 
-    return weights
 
-
-def check_sampling(sampling: Any, *, beta: float = 0.999) -> WeightFunction | None:
-    """Turn any accepted form of ``sampling`` into a function ``y -> weights``.
+def check_sampling(sampling: Any, *, beta: float = 0.999) -> Strategy | None:
+    """Turn any accepted form of ``sampling`` into a :class:`Strategy`.
 
     Parameters
     ----------
     sampling : None, str, dict or callable
         ``None`` (no class-level weighting), one of :data:`STRATEGIES`, a dict
         ``{class label: weight}`` (classes left out get weight 1), or a
-        callable ``y -> array of one weight per sample``.
+        callable ``y -> weights`` or ``(y, epoch) -> weights`` (one weight
+        per sample; ``epoch`` counts from 0).
     beta : float, default=0.999
         The ``"effective"`` strategy's β, in [0, 1).
 
     Returns
     -------
-    weight_function : callable or None
-        ``None`` when ``sampling`` is ``None``; otherwise a function taking
-        the 1-D label array ``y`` and returning float64 weights, one per
-        sample.
+    strategy : Strategy or None
+        ``None`` when ``sampling`` is ``None``.
 
     Raises
     ------
@@ -134,16 +183,18 @@ def check_sampling(sampling: Any, *, beta: float = 0.999) -> WeightFunction | No
     --------
     >>> import numpy as np
     >>> from wsample_sk.strategies import check_sampling
-    >>> check_sampling("balanced")(np.array([0, 0, 0, 1]))
+    >>> check_sampling("balanced").weights(np.array([0, 0, 0, 1]))
     array([0.66666667, 0.66666667, 0.66666667, 2.        ])
     """
     if sampling is None:
         return None
     if isinstance(sampling, str):
         if sampling == "balanced":
-            return _balanced
+            return _static(_balanced)
         if sampling == "sqrt":
-            return _power(0.5)
+            return _static(_power(0.5))
+        if sampling == "progressive":
+            return Strategy(_progressive, dynamic=True)
         if sampling == "effective":
             if (
                 isinstance(beta, bool)
@@ -151,7 +202,7 @@ def check_sampling(sampling: Any, *, beta: float = 0.999) -> WeightFunction | No
                 or not 0.0 <= beta < 1.0
             ):
                 raise ValueError(f"beta must be a float in [0, 1); got {beta!r}.")
-            return _effective(float(beta))
+            return _static(_effective(float(beta)))
         raise ValueError(
             f"Unknown sampling strategy {sampling!r}; use None, one of "
             f"{list(STRATEGIES)}, a dict {{class: weight}} or a callable "
@@ -163,7 +214,7 @@ def check_sampling(sampling: Any, *, beta: float = 0.999) -> WeightFunction | No
             name="the weights of the sampling dict",
             allow_all_zero=True,
         )
-        return _from_dict(dict(zip(sampling.keys(), values.tolist(), strict=True)))
+        return _static(_from_dict(dict(zip(sampling.keys(), values.tolist(), strict=True))))
     if callable(sampling):
         return _from_callable(sampling)
     raise ValueError(
@@ -178,6 +229,8 @@ def compute_sampling_weights(
     *,
     sample_weight: Any = None,
     beta: float = 0.999,
+    epoch: int = 0,
+    n_epochs: int = 1,
 ) -> np.ndarray | None:
     """Per-sample sampling weights from a strategy and/or ``sample_weight``.
 
@@ -195,6 +248,9 @@ def compute_sampling_weights(
         Weights from anywhere (a file, another model). Need not sum to one.
     beta : float, default=0.999
         β of the ``"effective"`` strategy.
+    epoch, n_epochs : int, default=0, 1
+        The epoch (from 0) and the number of epochs, for strategies that
+        change during training (``"progressive"``, ``(y, epoch)`` callables).
 
     Returns
     -------
@@ -217,12 +273,12 @@ def compute_sampling_weights(
     y = np.asarray(y)
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D; got shape {y.shape}.")
-    weight_function = check_sampling(sampling, beta=beta)
+    strategy = check_sampling(sampling, beta=beta)
     weights = None
     if sample_weight is not None:
         weights = check_sampling_weights(sample_weight, len(y))
-    if weight_function is not None:
-        strategy_weights = weight_function(y)
+    if strategy is not None:
+        strategy_weights = strategy.weights(y, epoch, n_epochs)
         weights = strategy_weights if weights is None else weights * strategy_weights
         if not weights.any():
             raise ValueError(

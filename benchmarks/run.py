@@ -1,0 +1,333 @@
+"""Speed and memory benchmarks; writes benchmarks/RESULTS.md.
+
+    python benchmarks/run.py            # full run (about 10 minutes on 2 cores)
+    python benchmarks/run.py --quick    # smaller sizes, for a smoke test
+
+Every figure is a ratio against a baseline measured in the same run, the
+median of several repetitions:
+
+1. sampler draws per second vs ``torch.utils.data.WeightedRandomSampler``,
+   iterated the way a DataLoader consumes a sampler (one Python int per draw);
+   also our batch path (one index array per epoch);
+2. seconds per epoch vs plain skorch ``NeuralNetClassifier`` and vs a
+   hand-written torch loop (same module, data, batch size, threads);
+3. peak memory of one fitting epoch on 1,000,000 x 50 rows at 1:100 vs
+   imbalanced-learn ``RandomOverSampler`` + skorch in an imblearn pipeline,
+   each in a fresh process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+HERE = Path(__file__).resolve().parent
+THREADS = 2
+
+
+def median_time(fn, repeats):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+# -- 1. sampler ---------------------------------------------------------------------
+def bench_sampler(sizes, repeats, huge):
+    from torch.utils.data import WeightedRandomSampler
+
+    from wsample_sk import WeightedSampler
+
+    rows = []
+    for n in sizes:
+        w = np.random.default_rng(0).random(n) + 0.01
+        for replacement in (True, False):
+            torch_s = WeightedRandomSampler(
+                torch.from_numpy(w),
+                n,
+                replacement=replacement,
+                generator=torch.Generator().manual_seed(0),
+            )
+            ours = WeightedSampler(
+                w, n, replacement=replacement, generator=torch.Generator().manual_seed(0)
+            )
+            reps = repeats if n <= 1_000_000 else max(3, repeats // 2)
+            t_torch = median_time(lambda s=torch_s: sum(1 for _ in s), reps)
+            t_ours = median_time(lambda s=ours: sum(1 for _ in s), reps)
+            t_batch = median_time(ours.draw, reps)
+            rows.append(
+                dict(
+                    n=n,
+                    replacement=replacement,
+                    torch_s=t_torch,
+                    ours_s=t_ours,
+                    ours_batch_s=t_batch,
+                )
+            )
+            print(rows[-1], flush=True)
+    w = np.random.default_rng(0).random(huge) + 0.01
+    try:
+        WeightedRandomSampler(torch.from_numpy(w), 1000)
+        list(WeightedRandomSampler(torch.from_numpy(w), 1000))
+        torch_error = "none"
+    except RuntimeError as exc:
+        torch_error = str(exc).splitlines()[0]
+    ours = WeightedSampler(w, huge, generator=torch.Generator().manual_seed(0))
+    t_build_and_draw = median_time(
+        lambda: WeightedSampler(w, huge, generator=torch.Generator().manual_seed(0)).draw(), 3
+    )
+    t_iter = median_time(lambda: sum(1 for _ in ours), 3)
+    huge_row = dict(
+        n=huge, torch_error=torch_error, ours_draw_s=t_build_and_draw, ours_iter_s=t_iter
+    )
+    print(huge_row, flush=True)
+    return rows, huge_row
+
+
+# -- 2. epoch time ---------------------------------------------------------------------
+def make_module():
+    return torch.nn.Sequential(torch.nn.Linear(20, 64), torch.nn.ReLU(), torch.nn.Linear(64, 2))
+
+
+class Module(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = make_module()
+
+    def forward(self, X):
+        return self.net(X)
+
+
+def bench_epoch(n, epochs, batch_size=256):
+    from skorch import NeuralNetClassifier
+
+    from wsample_sk import WeightedSamplingClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, 20), dtype=np.float32)
+    y = (X[:, 0] + 0.5 * rng.standard_normal(n) > 1.2).astype(np.int64)
+    common = dict(
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.Adam,
+        lr=1e-3,
+        max_epochs=epochs,
+        batch_size=batch_size,
+        train_split=None,
+        verbose=0,
+    )
+
+    def skorch_epoch(net):
+        net.fit(X, y)
+        return statistics.median(net.history[1:, "dur"])  # skip the first epoch
+
+    results = {}
+    torch.manual_seed(0)
+    results["skorch NeuralNetClassifier"] = skorch_epoch(
+        NeuralNetClassifier(Module, iterator_train__shuffle=True, **common)
+    )
+    for name, sampling in [("wsample_sk, no weights", None), ("wsample_sk, balanced", "balanced")]:
+        results[name] = skorch_epoch(
+            WeightedSamplingClassifier(Module, sampling=sampling, random_state=0, **common)
+        )
+
+    # hand-written loop: tensors indexed by whole batches, shuffled each epoch
+    torch.manual_seed(0)
+    model = Module()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    durations = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        perm = torch.randperm(n)
+        for i in range(0, n, batch_size):
+            idx = perm[i : i + batch_size]
+            opt.zero_grad()
+            loss = loss_fn(model(Xt[idx]), yt[idx])
+            loss.backward()
+            opt.step()
+        durations.append(time.perf_counter() - start)
+    results["hand-written torch loop"] = statistics.median(durations[1:])
+    print(results, flush=True)
+    return results
+
+
+# -- 3. memory (each in a fresh process) ---------------------------------------------------
+def _peak_rss():
+    """This process's peak resident set size in bytes (VmHWM; Linux).
+
+    Unlike ru_maxrss, VmHWM starts afresh at exec, so a child does not inherit
+    the parent's peak.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status (Linux only)")
+
+
+def memory_child(method, n, d):
+    """Fit one epoch; print peak RSS over the post-data baseline, in MiB."""
+    import psutil
+    from imblearn.over_sampling import RandomOverSampler
+    from imblearn.pipeline import Pipeline
+    from skorch import NeuralNetClassifier
+
+    from wsample_sk import WeightedSamplingClassifier
+    from wsample_sk.modules import MLP
+
+    torch.set_num_threads(THREADS)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, d), dtype=np.float32)
+    y = (rng.random(n) < 1 / 101).astype(np.int64)
+    common = dict(
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.Adam,
+        max_epochs=1,
+        batch_size=1024,
+        train_split=None,
+        verbose=0,
+        module__n_features=d,
+        module__n_classes=2,
+    )
+    base = psutil.Process().memory_info().rss
+    if method == "wsample_sk":
+        WeightedSamplingClassifier(MLP, sampling="balanced", random_state=0, **common).fit(X, y)
+    else:
+        Pipeline(
+            [
+                ("ros", RandomOverSampler(random_state=0)),
+                ("net", NeuralNetClassifier(MLP, iterator_train__shuffle=True, **common)),
+            ]
+        ).fit(X, y)
+    peak = _peak_rss()
+    print(json.dumps({"peak_mib": peak / 2**20, "above_data_mib": (peak - base) / 2**20}))
+
+
+def bench_memory(n, d):
+    out = {}
+    for method in ("wsample_sk", "RandomOverSampler pipeline"):
+        done = subprocess.run(
+            [sys.executable, __file__, "--memory-child", method, "--n", str(n), "--d", str(d)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        out[method] = json.loads(done.stdout.strip().splitlines()[-1])
+        print(method, out[method], flush=True)
+    return out
+
+
+# -- report ---------------------------------------------------------------------------
+def write_results(path, sampler_rows, huge, epoch, memory, args):
+    import sklearn
+    import skorch
+
+    import wsample_sk
+
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `python benchmarks/run.py{' --quick' if args.quick else ''}` on "
+        f"{time.strftime('%Y-%m-%d')}. Machine: {platform.machine()}, "
+        f"{__import__('os').cpu_count()} cores, Python {platform.python_version()}, "
+        f"torch {torch.__version__} ({THREADS} threads), skorch {skorch.__version__}, "
+        f"scikit-learn {sklearn.__version__}, numpy {np.__version__}, "
+        f"wsample_sk {wsample_sk.__version__}. Each figure is the median of several runs; "
+        "ratios compare with the baseline measured in the same run.",
+        "",
+        "## 1. Sampler: draws per second vs `WeightedRandomSampler`",
+        "",
+        "Iterated as a DataLoader consumes a sampler (one Python int per draw); "
+        "*batch path* is `WeightedSampler.draw()` (one index array per epoch), which "
+        "the classifier uses.",
+        "",
+        "| n | replacement | torch (s) | ours (s) | speed-up | ours, batch path (s) | "
+        "speed-up, batch path |",
+        "|---:|:---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in sampler_rows:
+        lines.append(
+            f"| {r['n']:,} | {r['replacement']} | {r['torch_s']:.3f} | {r['ours_s']:.3f} | "
+            f"**{r['torch_s'] / r['ours_s']:.1f}x** | {r['ours_batch_s']:.3f} | "
+            f"{r['torch_s'] / r['ours_batch_s']:.1f}x |"
+        )
+    lines += [
+        "",
+        f"n = {huge['n']:,}: `WeightedRandomSampler` fails "
+        f"(`{huge['torch_error']}`); `WeightedSampler` builds and draws "
+        f"{huge['n']:,} indices with replacement in **{huge['ours_draw_s']:.2f} s** "
+        f"(iterating them as ints: {huge['ours_iter_s']:.2f} s).",
+        "",
+        "## 2. Seconds per epoch",
+        "",
+        f"{args.epoch_n:,} x 20 float32 rows, 20-64-2 MLP, batch 256, Adam, {THREADS} "
+        "threads; median epoch duration (first epoch excluded).",
+        "",
+        "| trainer | s / epoch | vs hand-written loop | vs plain skorch |",
+        "|:---|---:|---:|---:|",
+    ]
+    hand, plain = epoch["hand-written torch loop"], epoch["skorch NeuralNetClassifier"]
+    for name, sec in epoch.items():
+        lines.append(f"| {name} | {sec:.3f} | {sec / hand:.2f}x | {sec / plain:.2f}x |")
+    ours, ros = memory["wsample_sk"], memory["RandomOverSampler pipeline"]
+    lines += [
+        "",
+        "## 3. Peak memory of fitting",
+        "",
+        f"{args.mem_n:,} x {args.mem_d} float32 rows at 1:100, one epoch, batch 1024, "
+        "each in a fresh process (peak resident set, `VmHWM`). *Above data* subtracts "
+        "the resident size once the data exist (torch and the data themselves are common to both).",
+        "",
+        "| method | peak RSS (MiB) | above data (MiB) |",
+        "|:---|---:|---:|",
+        f'| wsample_sk, `sampling="balanced"` | {ours["peak_mib"]:.0f} | '
+        f"{ours['above_data_mib']:.0f} |",
+        f"| imblearn `RandomOverSampler` + skorch | {ros['peak_mib']:.0f} | "
+        f"{ros['above_data_mib']:.0f} |",
+        f"| **ratio** | **{ours['peak_mib'] / ros['peak_mib']:.2f}x** | "
+        f"**{ours['above_data_mib'] / ros['above_data_mib']:.2f}x** |",
+        "",
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    print(f"wrote {path}")
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--memory-child")
+    parser.add_argument("--n", type=int)
+    parser.add_argument("--d", type=int)
+    parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
+    args = parser.parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child, args.n, args.d)
+        return
+    torch.set_num_threads(THREADS)
+    if args.quick:
+        sizes, repeats, huge = [100_000, 1_000_000], 3, 17_000_000
+        args.epoch_n, args.mem_n, args.mem_d = 50_000, 200_000, 50
+    else:
+        sizes, repeats, huge = [100_000, 1_000_000, 10_000_000], 5, 30_000_000
+        args.epoch_n, args.mem_n, args.mem_d = 200_000, 1_000_000, 50
+    sampler_rows, huge_row = bench_sampler(sizes, repeats, huge)
+    epoch = bench_epoch(args.epoch_n, epochs=6)
+    memory = bench_memory(args.mem_n, args.mem_d)
+    write_results(Path(args.out), sampler_rows, huge_row, epoch, memory, args)
+
+
+if __name__ == "__main__":
+    main()
