@@ -143,6 +143,13 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         count, a float a multiple of the training size.
     replacement : bool, default=True
         Draw with replacement (``weight_mode="sample"``).
+    proba_correction : {None, "prior"}, default=None
+        ``"prior"`` undoes the shift that weighting gives ``predict_proba``:
+        each class's probability is multiplied by ``class_prior_ /
+        sampling_prior_`` (the natural over the trained class mix; Saerens
+        et al. 2002, Elkan 2001) and rows are renormalised. Rankings within a
+        class (ROC AUC, average precision in the binary case) are unchanged;
+        calibration improves. ``predict`` follows the corrected probabilities.
     random_state : None, int or RandomState, default=None
         Seeds weight initialisation, dropout and the draws. An int gives
         identical results on CPU run to run; torch's global RNG is never
@@ -200,6 +207,7 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         weight_mode: str = "sample",
         samples_per_epoch: int | float | None = None,
         replacement: bool = True,
+        proba_correction: str | None = None,
         random_state: Any = None,
         criterion: Any = torch.nn.CrossEntropyLoss,
         optimizer: Any = torch.optim.Adam,
@@ -226,6 +234,7 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         self.weight_mode = weight_mode
         self.samples_per_epoch = samples_per_epoch
         self.replacement = replacement
+        self.proba_correction = proba_correction
         self.random_state = random_state
 
     @property
@@ -272,6 +281,10 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
             raise ValueError(f"replacement must be a bool; got {self.replacement!r}.")
         check_samples_per_epoch(self.samples_per_epoch, 1)
         check_sampling(self.sampling, beta=self.beta)
+        if self.proba_correction not in (None, "prior"):
+            raise ValueError(
+                f"proba_correction must be None or 'prior'; got {self.proba_correction!r}."
+            )
 
     # -- data at the boundary -----------------------------------------------
     def _encode_y(self, y: Any, reset: bool, classes: Any) -> np.ndarray:
@@ -593,25 +606,45 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         kwargs.setdefault("collate_fn", _as_is)  # batches are tensors already
         return iterator(dataset, sampler=batches, batch_size=None, **kwargs)
 
-    def get_loss(self, y_pred: Any, y_true: Any, X: Any = None, training: bool = False):
-        """The criterion's loss; per-sample weighted in ``weight_mode="loss"``."""
-        if not (isinstance(y_true, (tuple, list)) and len(y_true) == 2):
-            return super().get_loss(y_pred, y_true, X=X, training=training)
-        y_true, weights = y_true
+    def per_sample_loss(
+        self, y_pred: Any, y_true: Any, X: Any = None, training: bool = False
+    ) -> torch.Tensor:
+        """The criterion's loss of each sample (its ``reduction`` set aside).
+
+        Parameters
+        ----------
+        y_pred : torch.Tensor
+            The module's output for a batch.
+        y_true : array-like or torch.Tensor
+            Encoded targets of the batch.
+        X, training
+            As for skorch's ``get_loss``.
+
+        Returns
+        -------
+        losses : torch.Tensor of shape (batch_size,)
+        """
         if not hasattr(self.criterion_, "reduction"):
             raise ValueError(
-                "weight_mode='loss' needs a criterion with a `reduction` "
-                "attribute (as torch's losses have) to get per-sample losses; "
+                "Per-sample losses (weight_mode='loss', LossReweighting) need a "
+                "criterion with a `reduction` attribute, as torch's losses have; "
                 f"{type(self.criterion_).__name__} has none."
             )
         reduction = self.criterion_.reduction
         self.criterion_.reduction = "none"
         try:
-            losses = super().get_loss(y_pred, y_true, X=X, training=training)
+            return super().get_loss(y_pred, y_true, X=X, training=training)
         finally:
             self.criterion_.reduction = reduction
+
+    def get_loss(self, y_pred: Any, y_true: Any, X: Any = None, training: bool = False):
+        """The criterion's loss; per-sample weighted in ``weight_mode="loss"``."""
+        if not (isinstance(y_true, (tuple, list)) and len(y_true) == 2):
+            return super().get_loss(y_pred, y_true, X=X, training=training)
+        y_true, weights = y_true
+        losses = self.per_sample_loss(y_pred, y_true, X=X, training=training)
         losses = losses * weights.to(losses.device, losses.dtype)
-        return losses.sum() if reduction == "sum" else losses.mean()
+        return losses.sum() if self.criterion_.reduction == "sum" else losses.mean()
 
     # -- prediction ------------------------------------------------------------
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -627,6 +660,10 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         """
         check_is_fitted(self)
         proba = np.asarray(super().predict_proba(self._predict_dataset(X)), np.float64)
+        if self.proba_correction == "prior":
+            # classes never drawn keep their (untrained) probability as is
+            drawn = self.sampling_prior_ > 0
+            proba[:, drawn] *= self.class_prior_[drawn] / self.sampling_prior_[drawn]
         return proba / proba.sum(axis=1, keepdims=True)
 
     def predict(self, X: Any) -> np.ndarray:
