@@ -84,12 +84,17 @@ def bench_sampler(sizes, repeats, huge):
     except RuntimeError as exc:
         torch_error = str(exc).splitlines()[0]
     ours = WeightedSampler(w, huge, generator=torch.Generator().manual_seed(0))
-    t_build_and_draw = median_time(
-        lambda: WeightedSampler(w, huge, generator=torch.Generator().manual_seed(0)).draw(), 3
-    )
+    start = time.perf_counter()
+    ours.draw()  # the first pass also builds the guide table, once per sampler
+    t_first = time.perf_counter() - start
+    t_draw = median_time(ours.draw, 3)
     t_iter = median_time(lambda: sum(1 for _ in ours), 3)
     huge_row = dict(
-        n=huge, torch_error=torch_error, ours_draw_s=t_build_and_draw, ours_iter_s=t_iter
+        n=huge,
+        torch_error=torch_error,
+        ours_first_s=t_first,
+        ours_draw_s=t_draw,
+        ours_iter_s=t_iter,
     )
     print(huge_row, flush=True)
     return rows, huge_row
@@ -109,7 +114,7 @@ class Module(torch.nn.Module):
         return self.net(X)
 
 
-def bench_epoch(n, epochs, batch_size=256):
+def bench_epoch(n, epochs, batch_size=256, rounds=3):
     from skorch import NeuralNetClassifier
 
     from wsample_sk import WeightedSamplingClassifier
@@ -127,38 +132,49 @@ def bench_epoch(n, epochs, batch_size=256):
         verbose=0,
     )
 
-    def skorch_epoch(net):
+    def skorch_epochs(net):
         net.fit(X, y)
-        return statistics.median(net.history[1:, "dur"])  # skip the first epoch
+        return list(net.history[1:, "dur"])  # skip the first epoch
 
-    results = {}
-    torch.manual_seed(0)
-    results["skorch NeuralNetClassifier"] = skorch_epoch(
-        NeuralNetClassifier(Module, iterator_train__shuffle=True, **common)
-    )
-    for name, sampling in [("wsample_sk, no weights", None), ("wsample_sk, balanced", "balanced")]:
-        results[name] = skorch_epoch(
-            WeightedSamplingClassifier(Module, sampling=sampling, random_state=0, **common)
-        )
+    def hand_epochs():
+        # tensors indexed by whole batches, shuffled each epoch
+        torch.manual_seed(0)
+        model = Module()
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        loss_fn = torch.nn.CrossEntropyLoss()
+        Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+        durations = []
+        for _ in range(epochs):
+            start = time.perf_counter()
+            perm = torch.randperm(n)
+            for i in range(0, n, batch_size):
+                idx = perm[i : i + batch_size]
+                opt.zero_grad()
+                loss = loss_fn(model(Xt[idx]), yt[idx])
+                loss.backward()
+                opt.step()
+            durations.append(time.perf_counter() - start)
+        return durations[1:]
 
-    # hand-written loop: tensors indexed by whole batches, shuffled each epoch
-    torch.manual_seed(0)
-    model = Module()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-    durations = []
-    for _ in range(epochs):
-        start = time.perf_counter()
-        perm = torch.randperm(n)
-        for i in range(0, n, batch_size):
-            idx = perm[i : i + batch_size]
-            opt.zero_grad()
-            loss = loss_fn(model(Xt[idx]), yt[idx])
-            loss.backward()
-            opt.step()
-        durations.append(time.perf_counter() - start)
-    results["hand-written torch loop"] = statistics.median(durations[1:])
+    trainers = {
+        "skorch NeuralNetClassifier": lambda: skorch_epochs(
+            NeuralNetClassifier(Module, iterator_train__shuffle=True, **common)
+        ),
+        "wsample_sk, no weights": lambda: skorch_epochs(
+            WeightedSamplingClassifier(Module, random_state=0, **common)
+        ),
+        "wsample_sk, balanced": lambda: skorch_epochs(
+            WeightedSamplingClassifier(Module, sampling="balanced", random_state=0, **common)
+        ),
+        "hand-written torch loop": hand_epochs,
+    }
+    # interleaved rounds, so that a slow spell of the machine hits every trainer
+    durations = {name: [] for name in trainers}
+    for _ in range(rounds):
+        for name, run in trainers.items():
+            torch.manual_seed(0)
+            durations[name] += run()
+    results = {name: statistics.median(d) for name, d in durations.items()}
     print(results, flush=True)
     return results
 
@@ -265,14 +281,16 @@ def write_results(path, sampler_rows, huge, epoch, memory, args):
     lines += [
         "",
         f"n = {huge['n']:,}: `WeightedRandomSampler` fails "
-        f"(`{huge['torch_error']}`); `WeightedSampler` builds and draws "
-        f"{huge['n']:,} indices with replacement in **{huge['ours_draw_s']:.2f} s** "
-        f"(iterating them as ints: {huge['ours_iter_s']:.2f} s).",
+        f"(`{huge['torch_error']}`). `WeightedSampler` draws {huge['n']:,} indices with "
+        f"replacement in **{huge['ours_draw_s']:.2f} s** per epoch "
+        f"({huge['ours_first_s']:.2f} s for the first epoch, which also builds the guide "
+        f"table; {huge['ours_iter_s']:.2f} s when iterated as Python ints).",
         "",
         "## 2. Seconds per epoch",
         "",
         f"{args.epoch_n:,} x 20 float32 rows, 20-64-2 MLP, batch 256, Adam, {THREADS} "
-        "threads; median epoch duration (first epoch excluded).",
+        "threads; median epoch duration over 3 interleaved rounds (first epoch of "
+        "each fit excluded).",
         "",
         "| trainer | s / epoch | vs hand-written loop | vs plain skorch |",
         "|:---|---:|---:|---:|",
@@ -299,8 +317,73 @@ def write_results(path, sampler_rows, huge, epoch, memory, args):
         f"**{ours['above_data_mib'] / ros['above_data_mib']:.2f}x** |",
         "",
     ]
+    lines += targets_section(sampler_rows, huge, epoch, memory)
     path.write_text("\n".join(lines) + "\n")
     print(f"wrote {path}")
+
+
+def targets_section(sampler_rows, huge, epoch, memory):
+    """The issue's targets, each met or missed, with what bounds a miss."""
+    big = {r["replacement"]: r for r in sampler_rows if r["n"] == max(x["n"] for x in sampler_rows)}
+    hand, plain = epoch["hand-written torch loop"], epoch["skorch NeuralNetClassifier"]
+    ours_epoch = epoch["wsample_sk, balanced"]
+    mem = memory["wsample_sk"]["peak_mib"] / memory["RandomOverSampler pipeline"]["peak_mib"]
+    rows = [
+        (
+            f"with replacement, n = {big[True]['n']:,}, iterated as ints: >= 20x",
+            big[True]["torch_s"] / big[True]["ours_s"],
+            20,
+            True,
+        ),
+        (
+            "... the same through the batch path (what the classifier uses)",
+            big[True]["torch_s"] / big[True]["ours_batch_s"],
+            20,
+            True,
+        ),
+        (
+            f"without replacement (full permutation), n = {big[False]['n']:,}: >= 2x",
+            big[False]["torch_s"] / big[False]["ours_s"],
+            2,
+            True,
+        ),
+        (
+            "... the same through the batch path",
+            big[False]["torch_s"] / big[False]["ours_batch_s"],
+            2,
+            True,
+        ),
+        (f"n = {huge['n']:,} with replacement, per epoch: < 2 s", huge["ours_draw_s"], 2, False),
+        ("epoch vs hand-written loop: <= 1.25x", ours_epoch / hand, 1.25, False),
+        ("epoch vs plain skorch: <= 0.3x", ours_epoch / plain, 0.3, False),
+        ("peak memory vs RandomOverSampler pipeline: <= 0.6x", mem, 0.6, False),
+    ]
+    lines = ["## Targets", "", "| target | measured | |", "|:---|---:|:---|"]
+    for text, value, bound, higher_is_better in rows:
+        met = value >= bound if higher_is_better else value <= bound
+        lines.append(f"| {text} | {value:.2f} | {'met' if met else '**missed**'} |")
+    lines += [
+        "",
+        "What bounds the misses:",
+        "",
+        "- *Iterated as ints*: a sampler consumed one Python `int` at a time pays for "
+        "creating and handing over every int (about 0.05 us each here, i.e. ~0.5-0.8 s "
+        "per 10 million draws), whatever the draw costs; torch's sampler pays the same. "
+        "The draw itself (batch path) is the part a sampler controls.",
+        "- *Without replacement*: an exact weighted permutation orders exponential keys, "
+        "an O(n log n) sort of n float64 keys (about 1.1 s for 10 million with torch's "
+        "sort here); `torch.multinomial` does the same amount of work, so the draw is "
+        "at about 1.5x and the iterated figure near parity.",
+        "- *vs plain skorch*: 0.3x of plain skorch would be "
+        f"{0.3 * plain / hand:.2f}x the hand-written loop on this machine (plain skorch "
+        f"is {plain / hand:.1f}x the loop here, not the 7x seen elsewhere); what remains "
+        "is skorch's own per-batch work (callbacks, history, the step closure), which "
+        "wsample_sk keeps so that every skorch feature works.",
+        "- *n = 30 million*: the draw is memory-bound (two random gathers per draw over "
+        "240 MB arrays).",
+        "",
+    ]
+    return lines
 
 
 def main():

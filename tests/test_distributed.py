@@ -12,7 +12,10 @@ import torch
 from scipy import stats
 from sklearn.model_selection import GridSearchCV
 
-from wsample_sk import DistributedWeightedSampler, WeightedSamplingClassifier
+from wsample_sk import (
+    DistributedWeightedSampler,
+    WeightedSamplingClassifier,
+)
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "ddp_weighted_sampler.py"
 
@@ -82,7 +85,7 @@ def test_errors(kwargs, match):
         DistributedWeightedSampler(**kwargs)
 
 
-def test_two_gloo_processes_train_the_same_model(tmp_path):
+def test_two_gloo_processes_train_the_same_model_and_classifier(tmp_path):
     out = tmp_path / "ddp.json"
     done = subprocess.run(
         [sys.executable, str(EXAMPLE), "--json", str(out)],
@@ -98,6 +101,11 @@ def test_two_gloo_processes_train_the_same_model(tmp_path):
         assert epoch["shard_lengths"] == [1000, 1000]
         assert 0.45 < epoch["minority_share"] < 0.55  # balanced draws over both ranks
     assert report["max_param_difference"] == 0.0
+    # the classifier, fitted on both ranks: shares of one draw, one model
+    assert report["classifier_shards_partition_the_draw"] == [True, True, True]
+    assert sum(report["classifier_rows_per_rank"]) == 2000
+    assert report["classifier_max_param_difference"] == 0.0
+    assert report["classifier_same_predictions"]
 
 
 def test_grid_search_on_a_dask_cluster(imbalanced):

@@ -71,6 +71,14 @@ def _n_features(x: Any) -> int:
     return int(np.shape(x)[-1])
 
 
+def _data_parallel_world() -> tuple[int, int] | None:
+    """(world size, rank) when fit runs in a torch.distributed group of 2+."""
+    dist = torch.distributed
+    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+        return dist.get_world_size(), dist.get_rank()
+    return None
+
+
 def _as_is(batch: Any) -> Any:
     return batch
 
@@ -126,9 +134,12 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         Class-level weighting: ``None`` (none), ``"balanced"`` (inverse class
         frequency, as ``compute_sample_weight("balanced", y)``), ``"sqrt"``
         (inverse square root of class frequency), ``"effective"`` (effective
-        number of samples, Cui et al. 2019, see ``beta``), a dict
-        ``{class: weight}``, or a callable ``y -> weights`` (one per sample).
-        Multiplied by ``sample_weight`` when both are given.
+        number of samples, Cui et al. 2019, see ``beta``), ``"progressive"``
+        (from natural draws at the first epoch to balanced at the last, Kang
+        et al. 2020), a dict ``{class: weight}``, or a callable ``y ->
+        weights`` or ``(y, epoch) -> weights`` (one per sample; called every
+        epoch). Computed from the labels of the training part; multiplied by
+        ``sample_weight`` when both are given.
     beta : float, default=0.999
         β of ``sampling="effective"``, in [0, 1).
     weight_mode : {"sample", "loss"}, default="sample"
@@ -178,7 +189,21 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         The class mix the weights give training (the drawn mix with
         ``weight_mode="sample"``, the loss mix with ``"loss"``).
     module_, criterion_, optimizer_, history_
-        As in skorch.
+        As in skorch. ``history`` also records, per epoch,
+        ``drawn_class_counts``, ``distinct_share`` and ``weight_ess``.
+    train_sampler_ : BatchIndexSampler
+        The training batches' sampler, during ``fit`` only (for callbacks).
+
+    Notes
+    -----
+    **Data-parallel training.** Called on every rank of an initialised
+    ``torch.distributed`` process group (for instance under ``torchrun``),
+    with the same data, ``fit`` trains one model with
+    ``DistributedDataParallel``: rank 0's seed is shared, every rank computes
+    the same weighted draw per epoch and trains on its own share of the
+    batches (``rank, rank + world_size, ...``), gradients are averaged, and
+    every rank ends with the same fitted model (``module_`` is unwrapped
+    after ``fit``). See ``examples/ddp_weighted_sampler.py``.
 
     Examples
     --------
@@ -418,10 +443,24 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
     def _fit(self, X, y, sample_weight, fit_params, *, reset, routing, classes=None):
         self._check_params()
         dataset, y_enc = self._fit_dataset(X, y, sample_weight, reset, classes)
-        with _seeded_torch_rng(self._seed(reset), self.device):
+        seed = self._seed(reset)
+        replicas = _data_parallel_world()
+        if replicas:  # every rank must draw the same batches: rank 0's seed
+            shared = [seed]
+            torch.distributed.broadcast_object_list(shared, src=0)
+            seed = shared[0]
+        with _seeded_torch_rng(seed, self.device):
             if reset or not self.initialized_:
                 self.initialize()
-            NeuralNet.partial_fit(self, dataset, y_enc, _routing_method=routing, **fit_params)
+            if replicas:
+                self.module_ = torch.nn.parallel.DistributedDataParallel(self.module_)
+            try:
+                NeuralNet.partial_fit(self, dataset, y_enc, _routing_method=routing, **fit_params)
+            finally:
+                # the loader of this fit is not kept (nor pickled) with the model
+                vars(self).pop("train_sampler_", None)
+                if replicas:
+                    self.module_ = self.module_.module
         return self
 
     def initialize_module(self):
@@ -555,7 +594,8 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
             "drawn_class_counts",
             np.bincount(targets[drawn], minlength=len(self.classes_)).tolist(),
         )
-        self.history.record("distinct_share", float(np.unique(drawn).size / n))
+        seen = np.count_nonzero(np.bincount(drawn, minlength=n))  # O(n), no sort
+        self.history.record("distinct_share", seen / n)
         inner = batches.sampler
         w = inner._w if isinstance(inner, WeightedSampler) else dataset_train.weights
         ess = n if w is None else w.sum() ** 2 / np.square(w).sum()
@@ -594,7 +634,10 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
             )
             weights = self.training_weights(dataset, epoch=0)
             sampler = self._epoch_sampler(weights, len(dataset), generator)
-            batches = BatchIndexSampler(sampler, batch_size, drop_last, as_lists=general)
+            world, rank = _data_parallel_world() or (1, 0)
+            batches = BatchIndexSampler(
+                sampler, batch_size, drop_last, as_lists=general, num_replicas=world, rank=rank
+            )
             self.train_sampler_ = batches
             self.use_training_weights(dataset, weights)
         elif general:

@@ -35,6 +35,8 @@ def _take_rows(t: torch.Tensor, pos: slice | torch.Tensor) -> torch.Tensor:
     """Rows of ``t``: a view for a slice, one ``index_select`` for indices."""
     if isinstance(pos, slice):
         return t[pos]
+    if pos.dim() == 1:  # the batch case
+        return t.index_select(0, pos)
     return t.index_select(0, pos.reshape(-1)).reshape(*pos.shape, *t.shape[1:])
 
 

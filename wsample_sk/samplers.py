@@ -35,7 +35,7 @@ __all__ = [
     "WeightedSampler",
 ]
 
-_CHUNK = 1 << 22  # draws per vectorised chunk: bounds temporary memory
+_CHUNK = 1 << 16  # draws per vectorised chunk: buffers that stay in cache
 
 
 def _check_num_samples(num_samples: Any) -> int:
@@ -171,15 +171,22 @@ class WeightedSampler(_EpochSampler):
         n = len(cdf)
         last = int(np.flatnonzero(self._w)[-1]) if self._w[-1] == 0 else n - 1
         out = np.empty(self.num_samples, dtype=np.int64)
-        for start in range(0, self.num_samples, _CHUNK):
-            stop = min(start + _CHUNK, self.num_samples)
-            u = rng.random(stop - start)
-            idx = guide[np.minimum((u * n).astype(np.int64), n - 1)]
+        # Small chunks with reused buffers stay in cache and avoid page faults.
+        size = min(_CHUNK, self.num_samples)
+        u_buf, c_buf = np.empty(size), np.empty(size)
+        for start in range(0, self.num_samples, size):
+            m = min(size, self.num_samples - start)
+            u, c, idx = u_buf[:m], c_buf[:m], out[start : start + m]
+            rng.random(out=u)
+            np.multiply(u, n, out=idx, casting="unsafe")  # bucket j = floor(u * n)
+            np.minimum(idx, n - 1, out=idx)
+            np.take(guide, idx, out=idx)
             u *= total
+            np.take(cdf, idx, out=c)
             # Walk right while the cumulative weight does not exceed u; the
             # expected number of steps is at most one. Rare long walks (a run
             # of tiny weights in one bucket) finish with a binary search.
-            todo = np.flatnonzero(cdf[np.minimum(idx, n - 1)] <= u)
+            todo = np.flatnonzero(c <= u)
             for _ in range(4):
                 if not todo.size:
                     break
@@ -189,7 +196,6 @@ class WeightedSampler(_EpochSampler):
                 idx[todo] = np.searchsorted(cdf, u[todo], side="right")
             # u may round up to total; the last positive weight owns the edge
             np.minimum(idx, last, out=idx)
-            out[start:stop] = idx
         return out
 
     # -- without replacement: exponential keys -------------------------------
@@ -367,6 +373,11 @@ class BatchIndexSampler(Sampler):
     as_lists : bool, default=False
         Yield lists of ints instead of tensors (for a ``DataLoader``'s
         ``batch_sampler=`` over a row-by-row dataset).
+    num_replicas, rank : int, default=1, 0
+        Data-parallel sharding: every replica draws the same indices (same
+        seed) and yields batches ``rank, rank + num_replicas, ...`` of them;
+        the list of batches is extended by its own head so that every replica
+        yields the same number.
 
     Attributes
     ----------
@@ -387,9 +398,14 @@ class BatchIndexSampler(Sampler):
         drop_last: bool = False,
         n: int | None = None,
         as_lists: bool = False,
+        num_replicas: int = 1,
+        rank: int = 0,
     ) -> None:
         self.sampler = sampler
         self.as_lists = as_lists
+        self.num_replicas, self.rank = _check_num_samples(num_replicas), int(rank)
+        if not 0 <= self.rank < self.num_replicas:
+            raise ValueError(f"rank must be in [0, {self.num_replicas - 1}]; got {rank!r}.")
         self.last_indices: np.ndarray | None = None
         self.batch_size = _check_num_samples(batch_size)
         self.drop_last = drop_last
@@ -410,10 +426,15 @@ class BatchIndexSampler(Sampler):
             idx = np.fromiter(iter(self.sampler), dtype=np.int64, count=n)
         self.last_indices = idx
         idx = idx.tolist() if self.as_lists else torch.from_numpy(idx)
-        for start in range(0, stop, bs):
+        starts = list(range(0, stop, bs))
+        if self.num_replicas > 1:
+            starts = (starts * self.num_replicas)[: len(self) * self.num_replicas]
+            starts = starts[self.rank :: self.num_replicas]
+        for start in starts:
             yield idx[start : start + bs]
 
     def __len__(self) -> int:
-        if self.drop_last:
-            return self.n // self.batch_size
-        return math.ceil(self.n / self.batch_size)
+        n_batches = (
+            self.n // self.batch_size if self.drop_last else math.ceil(self.n / self.batch_size)
+        )
+        return math.ceil(n_batches / self.num_replicas)
