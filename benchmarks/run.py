@@ -379,8 +379,9 @@ def targets_section(sampler_rows, huge, epoch, memory):
         f"is {plain / hand:.1f}x the loop here, not the 7x seen elsewhere); what remains "
         "is skorch's own per-batch work (callbacks, history, the step closure), which "
         "wsample_sk keeps so that every skorch feature works.",
-        "- *n = 30 million*: the draw is memory-bound (two random gathers per draw over "
-        "240 MB arrays).",
+        "- *Large n*: a draw with replacement is memory-bound (two random gathers per "
+        "draw, into the cumulative weights and the guide table); the first epoch also "
+        "builds that table, once per sampler, in O(n log n) worst case.",
         "",
     ]
     return lines
