@@ -62,6 +62,7 @@ __all__ = [
     "METHODS",
     "METRICS",
     "compare",
+    "format_table",
     "load_default_data",
     "make_method",
     "make_preprocessor",
