@@ -378,3 +378,12 @@ def test_pickle_round_trip_and_clone(imbalanced):
     fresh = clone(clf)
     assert fresh.get_params()["sampling"] == "sqrt"
     assert not hasattr(fresh, "classes_")
+
+
+def test_loader_workers_give_the_same_model(imbalanced):
+    """Batches fetched in worker processes: same draws, same fit."""
+    X, y = imbalanced
+    kw = dict(sampling="balanced", max_epochs=2, random_state=0)
+    single = WeightedSamplingClassifier(**kw).fit(X, y)
+    workers = WeightedSamplingClassifier(iterator_train__num_workers=2, **kw).fit(X, y)
+    np.testing.assert_array_equal(workers.predict_proba(X), single.predict_proba(X))
