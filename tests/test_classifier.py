@@ -387,3 +387,15 @@ def test_loader_workers_give_the_same_model(imbalanced):
     single = WeightedSamplingClassifier(**kw).fit(X, y)
     workers = WeightedSamplingClassifier(iterator_train__num_workers=2, **kw).fit(X, y)
     np.testing.assert_array_equal(workers.predict_proba(X), single.predict_proba(X))
+
+
+def test_a_train_split_that_loses_the_rows_is_an_error(imbalanced):
+    """A split returning anything but Subsets would silently drop the weights."""
+    X, y = imbalanced
+
+    def split(dataset, y=None, **kwargs):
+        return torch.utils.data.TensorDataset(torch.zeros(3, 5), torch.zeros(3)), None
+
+    clf = WeightedSamplingClassifier(sampling="balanced", train_split=split, **FAST)
+    with pytest.raises(ValueError, match="train_split must return torch Subsets"):
+        clf.fit(X, y)

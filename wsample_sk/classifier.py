@@ -476,6 +476,13 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         """skorch's split, each part carrying the targets and weights of its rows."""
         dataset_train, dataset_valid = super().get_split_datasets(X, y, **fit_params)
         dataset_train = self._carry_weights(dataset_train)
+        ours = (ArrayDataset, WeightedDataset)
+        if isinstance(X, ours) and not isinstance(dataset_train, ours):
+            raise ValueError(
+                "train_split must return torch Subsets of the dataset it is given "
+                "(as skorch's ValidSplit does), so that each row keeps its target "
+                f"and weight; got a {type(dataset_train).__name__}."
+            )
         if dataset_valid is not None:
             dataset_valid = self._carry_weights(dataset_valid)
             if isinstance(dataset_valid, (ArrayDataset, WeightedDataset)):
@@ -597,7 +604,7 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         seen = np.count_nonzero(np.bincount(drawn, minlength=n))  # O(n), no sort
         self.history.record("distinct_share", seen / n)
         inner = batches.sampler
-        w = inner._w if isinstance(inner, WeightedSampler) else dataset_train.weights
+        w = inner.weights.numpy() if isinstance(inner, WeightedSampler) else dataset_train.weights
         ess = n if w is None else w.sum() ** 2 / np.square(w).sum()
         self.history.record("weight_ess", float(ess / n))
 
