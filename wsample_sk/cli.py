@@ -36,10 +36,6 @@ def _read_csv(path: str, target: str | None):
         raise SystemExit(
             f"error: target column {target!r} has {int(y.isna().sum())} missing values"
         )
-    if y.nunique() < 2:
-        raise SystemExit(
-            f"error: target column {target!r} has a single class ({y.iloc[0]!r}); need two or more"
-        )
     if data.shape[1] == 0:
         raise SystemExit(f"error: {path} has no feature columns besides {target!r}")
     return data, y
