@@ -92,7 +92,7 @@ class RecordRows(Callback):
             self.epochs[-1] += batch[0][:, 0].tolist()
 
     def on_epoch_end(self, net, **kwargs):
-        self.draws = getattr(self, "draws", []) + [net.train_sampler_.last_indices.tolist()]
+        self.draws = getattr(self, "draws", []) + [net.weight_schedule_.epoch_draw.tolist()]
 
 
 def fit_classifier(X, y):

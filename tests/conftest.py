@@ -1,6 +1,14 @@
+import os
+
 import numpy as np
 import pytest
+import torch
 from sklearn.datasets import make_classification
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # one process per core: torch's own threads would only fight each other
+    # (small networks run several times slower with 2 threads x 2 processes)
+    torch.set_num_threads(1)
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from skorch.callbacks import Callback
 from skorch.dataset import ValidSplit
 
-from wsample_sk import WeightedSamplingClassifier
-from wsample_sk.strategies import compute_sampling_weights
+from wsample_sk import WeightedSamplingClassifier, compute_sampling_weights
 
 FAST = dict(max_epochs=3, random_state=0)
 
@@ -26,8 +25,8 @@ class RecordBatches(Callback):
         return self
 
     def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kw):
-        self.train_rows = dataset_train.rows
-        self.valid_rows = None if dataset_valid is None else dataset_valid.rows
+        self.train_rows = rows_of(dataset_train)
+        self.valid_rows = None if dataset_valid is None else rows_of(dataset_valid)
 
     def on_batch_begin(self, net, batch=None, training=False, **kw):
         if training:
@@ -36,6 +35,13 @@ class RecordBatches(Callback):
     @property
     def drawn(self):
         return np.concatenate(self.ids)
+
+
+def rows_of(dataset):
+    """Rows of X in a part: skorch's split returns Subsets of the fit's dataset."""
+    if isinstance(dataset, torch.utils.data.Subset):
+        return np.asarray(dataset.indices)
+    return np.arange(len(dataset))
 
 
 def with_row_ids(X):
@@ -222,21 +228,50 @@ def test_validation_rows_are_never_drawn_and_weights_are_the_training_parts(imba
 
 
 # -- loss weighting ---------------------------------------------------------------
-def test_loss_mode_weights_each_samples_loss(imbalanced):
+class CheckBatchLoss(Callback):
+    """Recompute each training batch's loss by hand, from the schedule's weights."""
+
+    def initialize(self):
+        self.pairs = []
+        return self
+
+    def on_batch_begin(self, net, batch=None, training=False, **kw):
+        if not training:
+            return
+        schedule = net.weight_schedule_
+        rows = schedule._batch_rows
+        with torch.no_grad():
+            net.module_.train()
+            logits = net.module_(batch[0])
+        per_row = torch.nn.functional.cross_entropy(logits, batch[1], reduction="none")
+        weights = schedule._loss_weights[rows]
+        self._expected = float((per_row.numpy() * weights).sum())
+        self._reduction = net.criterion_.reduction
+
+    def on_batch_end(self, net, batch=None, training=False, loss=None, **kw):
+        if training:
+            self.pairs.append((self._expected, loss.item(), len(batch[1])))
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_loss_mode_weights_each_samples_loss(imbalanced, reduction):
     X, y = imbalanced
-    clf = WeightedSamplingClassifier(weight_mode="loss", sampling="balanced", **FAST)
-    clf.fit(X, y)
-    logits = torch.randn(4, 2)
-    target = torch.tensor([0, 1, 1, 0])
-    w = torch.tensor([1.0, 2.0, 0.0, 0.5])
-    per_sample = torch.nn.functional.cross_entropy(logits, target, reduction="none")
-    loss = clf.get_loss(logits, (target, w), training=True)
-    torch.testing.assert_close(loss, (per_sample * w).mean())
-    assert clf.criterion_.reduction == "mean"  # restored after the call
-    clf.set_params(criterion__reduction="sum").initialize()
-    torch.testing.assert_close(
-        clf.get_loss(logits, (target, w), training=True), (per_sample * w).sum()
+    check = CheckBatchLoss()
+    clf = WeightedSamplingClassifier(
+        weight_mode="loss",
+        sampling="balanced",
+        criterion__reduction=reduction,
+        callbacks=[("check", check)],
+        **FAST,
     )
+    clf.fit(X, y)
+    assert clf.criterion_.reduction == reduction  # restored after every batch
+    for expected_sum, loss, size in check.pairs:
+        expected = expected_sum if reduction == "sum" else expected_sum / size
+        assert loss == pytest.approx(expected, rel=1e-5)
+    # the weights are inverse class frequency, mean one over the training part
+    w = compute_sample_weight("balanced", y)
+    assert check.pairs and np.isclose(w.mean(), 1.0)
 
 
 def test_loss_mode_iterates_every_row_once_per_epoch(imbalanced):
@@ -311,12 +346,12 @@ def test_partial_fit_continues_with_new_draws(imbalanced):
         ({}, {"sample_weight": np.ones(5)}, "has 5 weights but there are 600 samples"),
         ({}, {"sample_weight": np.ones((600, 2))}, "1-D"),
         ({}, {"sample_weight": np.array(["x"] * 600)}, "must be numeric"),
-        ({"sampling": "inverse"}, {}, "Unknown sampling strategy 'inverse'"),
+        ({"sampling": "inverse"}, {}, "The 'sampling' parameter .* Got 'inverse' instead"),
         ({"sampling": {5: 1.0}}, {}, r"names class\(es\) \[5\]"),
-        ({"samples_per_epoch": 0}, {}, "samples_per_epoch must be positive"),
-        ({"samples_per_epoch": -0.5}, {}, "samples_per_epoch must be positive"),
-        ({"weight_mode": "both"}, {}, "weight_mode must be one of"),
-        ({"replacement": "yes"}, {}, "replacement must be a bool"),
+        ({"samples_per_epoch": 0}, {}, "The 'samples_per_epoch' parameter .* Got 0 instead"),
+        ({"samples_per_epoch": -0.5}, {}, "The 'samples_per_epoch' parameter .* Got -0.5"),
+        ({"weight_mode": "both"}, {}, "The 'weight_mode' parameter .* Got 'both' instead"),
+        ({"replacement": "yes"}, {}, "The 'replacement' parameter .* Got 'yes' instead"),
         (
             {"replacement": False, "samples_per_epoch": 10_000},
             {},
@@ -334,7 +369,7 @@ def test_one_class_and_missing_y(imbalanced):
     X, y = imbalanced
     with pytest.raises(ValueError, match="at least two classes; got 1 class"):
         WeightedSamplingClassifier(**FAST).fit(X, np.zeros(600))
-    with pytest.raises(ValueError, match="requires y"):
+    with pytest.raises(ValueError, match="requires y to be passed"):
         WeightedSamplingClassifier(**FAST).fit(X, None)
 
 
@@ -372,7 +407,7 @@ def test_predict_checks_features(imbalanced):
 def test_pickle_round_trip_and_clone(imbalanced):
     X, y = imbalanced
     clf = WeightedSamplingClassifier(sampling="sqrt", **FAST).fit(X, y)
-    assert not hasattr(clf, "train_sampler_")  # the fit's loader is not kept
+    assert not hasattr(clf, "weight_schedule_")  # the fit's schedule is not kept
     restored = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
     fresh = clone(clf)

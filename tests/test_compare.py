@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wsample_sk import cli
+from wsample_sk import _cli as cli
 from wsample_sk.compare import METHODS, METRICS, compare, load_default_data, write_report
 
 FAST = dict(folds=2, max_epochs=3, progress=False)

@@ -70,10 +70,11 @@ class FactorThenDraws(Callback):
         return self
 
     def on_epoch_end(self, net, dataset_train=None, **kwargs):
-        drawn = net.train_sampler_.last_indices
+        schedule = net.weight_schedule_
+        drawn = schedule.drawn_rows
         if self._factor is not None:
             self.pairs.append((self._factor, np.bincount(drawn, minlength=len(self._factor))))
-        self._factor = dataset_train.weight_factor.copy()
+        self._factor = schedule.factor.copy()
 
 
 @pytest.mark.parametrize("mode", ["sample", "loss"])

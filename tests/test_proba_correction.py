@@ -68,7 +68,7 @@ def test_unweighted_model_is_unchanged(split):
 
 def test_bad_value(split):
     X_train, _, y_train, _ = split
-    with pytest.raises(ValueError, match="proba_correction must be None or 'prior'"):
+    with pytest.raises(ValueError, match="The 'proba_correction' parameter .* Got 'bayes' instead"):
         WeightedSamplingClassifier(proba_correction="bayes", max_epochs=1).fit(X_train, y_train)
 
 

@@ -2,8 +2,7 @@ import numpy as np
 import pytest
 from sklearn.utils.class_weight import compute_sample_weight
 
-from wsample_sk import class_sampling_distribution, compute_sampling_weights
-from wsample_sk.strategies import check_sampling
+from wsample_sk import check_sampling, class_sampling_distribution, compute_sampling_weights
 
 Y = np.array(["a"] * 60 + ["b"] * 30 + ["c"] * 10)
 COUNTS = {"a": 60, "b": 30, "c": 10}

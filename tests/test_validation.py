@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 import torch
 
-from wsample_sk.validation import check_samples_per_epoch, check_sampling_weights
+from wsample_sk._validation import check_samples_per_epoch, check_sampling_weights
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,18 @@
-"""skorch callbacks that change the training weights from the model itself."""
+"""skorch callbacks that change the training weights from the model itself.
+
+A callback changes the weights of a running fit through the one declared
+method of its :class:`~wsample_sk.WeightSchedule`,
+``net.weight_schedule_.set_factor(factor)``; the factor takes effect at the
+next epoch, in either ``weight_mode``.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
 from skorch.callbacks import Callback
+
+from ._validation import check_count
 
 __all__ = ["LossReweighting"]
 
@@ -34,7 +42,7 @@ class LossReweighting(Callback):
     floor : float, default=0.1
         Smallest factor, in (0, 1].
     every : int, default=1
-        Re-weight after every this many epochs.
+        Re-weight after every this many epochs (a positive int).
 
     Examples
     --------
@@ -55,27 +63,33 @@ class LossReweighting(Callback):
         self.every = every
 
     def initialize(self):
-        if not self.temperature > 0:
+        if not (isinstance(self.temperature, (int, float)) and self.temperature > 0):
             raise ValueError(f"temperature must be positive; got {self.temperature!r}.")
-        if not 0 < self.floor <= 1:
+        if not (isinstance(self.floor, (int, float)) and 0 < self.floor <= 1):
             raise ValueError(f"floor must be in (0, 1]; got {self.floor!r}.")
-        if int(self.every) < 1:
-            raise ValueError(f"every must be a positive integer; got {self.every!r}.")
+        check_count(self.every, "every")
         return self
 
     def on_epoch_end(self, net, dataset_train=None, **kwargs):
+        schedule = getattr(net, "weight_schedule_", None)
+        if schedule is None:
+            raise ValueError(
+                "LossReweighting works with a WeightedSamplingClassifier, whose "
+                "weight schedule it changes."
+            )
+        if schedule.codes is None:
+            raise ValueError("LossReweighting needs the class labels: pass y to fit.")
         epoch = len(net.history)  # the next epoch, counted from 0
-        if epoch % int(self.every):
+        if epoch % self.every:
             return
         with torch.no_grad():
             y_pred = net.forward(dataset_train, training=False)
-            losses = net.per_sample_loss(y_pred, torch.as_tensor(dataset_train.targets))
+            losses = net.per_sample_loss(y_pred, torch.as_tensor(schedule.codes))
         losses = losses.double().numpy()
         mean = losses.mean()
         if mean > 0:
             factor = np.maximum(self.floor, (losses / mean) ** (1.0 / self.temperature))
         else:
             factor = np.ones_like(losses)
-        dataset_train.weight_factor = factor
-        net.use_training_weights(dataset_train, net.training_weights(dataset_train, epoch))
+        schedule.set_factor(factor)
         net.history.record("reweight_max", float(factor.max() / factor.mean()))

@@ -55,7 +55,7 @@ from sklearn.preprocessing import FunctionTransformer, LabelEncoder, OneHotEncod
 from skorch import NeuralNetClassifier
 from tqdm.auto import tqdm
 
-from .classifier import WeightedSamplingClassifier
+from ._classifier import WeightedSamplingClassifier
 from .modules import MLP
 
 __all__ = [

@@ -11,23 +11,30 @@ __all__ = ["MLP"]
 
 
 class MLP(nn.Module):
-    """A feed-forward network returning one logit per class.
+    """A feed-forward network returning one logit (or probability) per class.
 
     :class:`~wsample_sk.WeightedSamplingClassifier` builds it when ``module``
     is None, with ``n_features`` and ``n_classes`` taken from the data at fit
     time (like scikit-learn's ``MLPClassifier``). Its other arguments are set
     with the ``module__`` prefix, e.g. ``module__hidden_units=(64, 64)``.
+    Each sample is flattened first, so image-shaped input ``(n, 1, 28, 28)``
+    works with ``n_features=784``.
 
     Parameters
     ----------
     n_features : int
-        Input size.
+        Input size (of a flattened sample).
     n_classes : int
-        Output size (one logit per class).
+        Output size (one output per class).
     hidden_units : sequence of int, default=(100,)
         Sizes of the hidden layers.
     dropout : float, default=0.0
         Dropout probability after each hidden layer.
+    output : {"logits", "proba"}, default="logits"
+        Return logits (for ``CrossEntropyLoss`` and the losses of
+        :mod:`wsample_sk.losses`) or probabilities (for ``NLLLoss``, which
+        skorch applies to the log of the output; the classifier chooses this
+        when the criterion is ``NLLLoss``).
 
     Examples
     --------
@@ -35,6 +42,8 @@ class MLP(nn.Module):
     >>> from wsample_sk.modules import MLP
     >>> MLP(4, 3, hidden_units=(8,))(torch.zeros(2, 4)).shape
     torch.Size([2, 3])
+    >>> MLP(4, 3, output="proba")(torch.zeros(2, 2, 2)).sum(dim=1)
+    tensor([1., 1.], grad_fn=<SumBackward1>)
     """
 
     def __init__(
@@ -43,9 +52,12 @@ class MLP(nn.Module):
         n_classes: int,
         hidden_units: Sequence[int] = (100,),
         dropout: float = 0.0,
+        output: str = "logits",
     ) -> None:
         super().__init__()
-        layers: list[nn.Module] = []
+        if output not in ("logits", "proba"):
+            raise ValueError(f"output must be 'logits' or 'proba'; got {output!r}.")
+        layers: list[nn.Module] = [nn.Flatten()]
         width = n_features
         for units in hidden_units:
             layers += [nn.Linear(width, units), nn.ReLU()]
@@ -53,6 +65,8 @@ class MLP(nn.Module):
                 layers.append(nn.Dropout(dropout))
             width = units
         layers.append(nn.Linear(width, n_classes))
+        if output == "proba":
+            layers.append(nn.Softmax(dim=-1))
         self.net = nn.Sequential(*layers)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:

@@ -1,19 +1,31 @@
-"""Boundary validation of per-sample weights.
+"""Validation at the boundary: weights, counts and sizes.
 
 Every public entry point that accepts weights (the samplers, the strategies,
 the classifier's ``fit``) calls :func:`check_sampling_weights` once; the code
 underneath can then assume a finite, non-negative float64 vector with a
-positive total. The caller's array is never modified.
+positive maximum. The caller's array is never modified.
+
+Weights are relative, so the code underneath never sums them as given (a
+vector of 1e308s is valid, its sum is not finite): :func:`relative` divides
+by the maximum first, which leaves every ratio as it was.
 """
 
 from __future__ import annotations
 
 import numbers
+import os
 from typing import Any
 
 import numpy as np
+from sklearn.utils import check_scalar
 
-__all__ = ["check_sampling_weights", "check_samples_per_epoch"]
+__all__ = [
+    "check_count",
+    "check_num_draws",
+    "check_samples_per_epoch",
+    "check_sampling_weights",
+    "relative",
+]
 
 
 def check_sampling_weights(
@@ -26,8 +38,9 @@ def check_sampling_weights(
     """Validate per-sample weights and return them as a new float64 array.
 
     Sampling weights are relative: they do **not** need to sum to one. They
-    must be one finite, non-negative number per sample, with a positive total
-    (so that there is something to draw).
+    must be one finite, non-negative number per sample, at least one of them
+    positive (so that there is something to draw). Their sum need not be
+    finite: ``[1e308, 1e308]`` is a valid pair of equal weights.
 
     Parameters
     ----------
@@ -55,7 +68,7 @@ def check_sampling_weights(
 
     Examples
     --------
-    >>> from wsample_sk.validation import check_sampling_weights
+    >>> from wsample_sk import check_sampling_weights
     >>> check_sampling_weights([1, 3, 0.5])
     array([1. , 3. , 0.5])
     >>> check_sampling_weights([1, -2, 3])
@@ -100,6 +113,78 @@ def check_sampling_weights(
     return arr
 
 
+def relative(weights: np.ndarray) -> np.ndarray:
+    """``weights / max(weights)``: the same ratios, safe to sum.
+
+    Valid weights (see :func:`check_sampling_weights`) have a positive
+    maximum; the result lies in [0, 1] and its sum is at most ``len(weights)``.
+
+    Examples
+    --------
+    >>> from wsample_sk._validation import relative
+    >>> relative(np.array([1e308, 5e307, 0.0]))
+    array([1. , 0.5, 0. ])
+    """
+    top = weights.max()
+    return weights / top if top > 0 else weights.copy()
+
+
+def check_count(value: Any, name: str, *, min_val: int = 1) -> int:
+    """An integer parameter (not a bool), at least ``min_val``, as ``int``.
+
+    scikit-learn's :func:`~sklearn.utils.check_scalar` does the checking, so
+    the message names the parameter.
+
+    Examples
+    --------
+    >>> from wsample_sk._validation import check_count
+    >>> check_count(3, "batch_size")
+    3
+    >>> check_count(0, "batch_size")
+    Traceback (most recent call last):
+    ...
+    ValueError: batch_size == 0, must be >= 1.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an int, not a bool; got {value!r}.")
+    check_scalar(value, name, numbers.Integral, min_val=min_val)
+    return int(value)
+
+
+def _memory_bytes() -> int | None:
+    """Physical memory of this machine, where the OS tells it."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # pragma: no cover (not POSIX)
+        return None
+
+
+def check_num_draws(value: Any, name: str = "num_samples") -> int:
+    """A number of draws per pass whose int64 index array fits in memory.
+
+    Raises before anything is allocated: a sampler asked for 1e12 draws says
+    so instead of taking the machine down.
+
+    Examples
+    --------
+    >>> from wsample_sk._validation import check_num_draws
+    >>> check_num_draws(10**15)
+    Traceback (most recent call last):
+    ...
+    ValueError: num_samples=1000000000000000 draws need an index array of 8000000 GB, ...
+    """
+    value = check_count(value, name)
+    memory = _memory_bytes()
+    needed = 8 * value
+    if memory is not None and needed > memory // 2:
+        raise ValueError(
+            f"{name}={value} draws need an index array of {needed / 1e9:.0f} GB, "
+            f"more than half of this machine's {memory / 1e9:.0f} GB of memory; "
+            "ask for fewer draws per pass."
+        )
+    return value
+
+
 def check_samples_per_epoch(samples_per_epoch: Any, n_train: int) -> int:
     """Turn ``samples_per_epoch`` into a number of draws per epoch.
 
@@ -118,13 +203,15 @@ def check_samples_per_epoch(samples_per_epoch: Any, n_train: int) -> int:
 
     Examples
     --------
-    >>> from wsample_sk.validation import check_samples_per_epoch
+    >>> from wsample_sk._validation import check_samples_per_epoch
     >>> check_samples_per_epoch(None, 100), check_samples_per_epoch(0.25, 100)
     (100, 25)
     """
     if samples_per_epoch is None:
         return int(n_train)
-    if isinstance(samples_per_epoch, bool) or not isinstance(samples_per_epoch, numbers.Real):
+    if isinstance(samples_per_epoch, (bool, np.bool_)) or not isinstance(
+        samples_per_epoch, numbers.Real
+    ):
         raise ValueError(
             "samples_per_epoch must be None, a positive int or a positive "
             f"float; got {samples_per_epoch!r}."
@@ -132,5 +219,7 @@ def check_samples_per_epoch(samples_per_epoch: Any, n_train: int) -> int:
     if not np.isfinite(samples_per_epoch) or samples_per_epoch <= 0:
         raise ValueError(f"samples_per_epoch must be positive; got {samples_per_epoch!r}.")
     if isinstance(samples_per_epoch, numbers.Integral):
-        return int(samples_per_epoch)
-    return max(1, int(round(float(samples_per_epoch) * n_train)))
+        draws = int(samples_per_epoch)
+    else:
+        draws = max(1, int(round(float(samples_per_epoch) * n_train)))
+    return check_num_draws(draws, "samples_per_epoch")

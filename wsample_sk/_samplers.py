@@ -1,0 +1,537 @@
+"""Fast torch samplers: weighted draws with no size ceiling, resumable.
+
+:class:`WeightedSampler` is a drop-in for
+:class:`torch.utils.data.WeightedRandomSampler` (same arguments) that
+
+* draws with replacement in O(1) expected work per draw (a guide table over
+  the cumulative weights, Chen & Asau 1974) instead of ``torch.multinomial``,
+  so there is no 2^24 limit on the number of weights;
+* draws without replacement by exponential keys (Efraimidis & Spirakis 2006):
+  the ``k`` samples with the smallest ``log(E_i) - log(w_i)``, ``E_i`` standard
+  exponential, in key order;
+* takes new weights between passes (assigned, or changed in place);
+* gives reproducible per-epoch streams with :meth:`~WeightedSampler.set_epoch`
+  and resumes mid-pass with ``state_dict`` / ``load_state_dict``.
+
+:class:`PermutationSampler` is the unweighted counterpart (plain shuffling),
+:class:`BatchIndexSampler` turns either into batches of indices (so that a
+dataset can fetch a whole batch with one indexing operation), and
+:class:`DistributedWeightedSampler` shards one weighted draw across
+``DistributedDataParallel`` ranks.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import Sampler
+
+from ._validation import check_count, check_num_draws, check_sampling_weights, relative
+
+__all__ = [
+    "BatchIndexSampler",
+    "DistributedWeightedSampler",
+    "PermutationSampler",
+    "WeightedSampler",
+]
+
+_CHUNK = 1 << 16  # draws per vectorised chunk: buffers that stay in cache
+
+
+# -- the draws, as pure functions of a numpy Generator --------------------------
+class _GuideTable:
+    """Cumulative relative weights and a guide table for O(1) expected draws."""
+
+    def __init__(self, weights: np.ndarray) -> None:
+        cdf = np.cumsum(relative(weights))  # relative: never overflows
+        n = len(cdf)
+        self.cdf, self.total, self.n = cdf, float(cdf[-1]), n
+        # guide[j] = first i with cdf[i] > j * total / n
+        self.guide = np.searchsorted(cdf, np.arange(n) * (self.total / n), side="right")
+        positive = np.flatnonzero(weights)
+        self.last = int(positive[-1])
+
+    def draw(self, k: int, rng: np.random.Generator) -> np.ndarray:
+        cdf, guide, total, n = self.cdf, self.guide, self.total, self.n
+        out = np.empty(k, dtype=np.int64)
+        # Small chunks with reused buffers stay in cache and avoid page faults.
+        size = min(_CHUNK, k)
+        u_buf, c_buf = np.empty(size), np.empty(size)
+        for start in range(0, k, size):
+            m = min(size, k - start)
+            u, c, idx = u_buf[:m], c_buf[:m], out[start : start + m]
+            rng.random(out=u)
+            np.multiply(u, n, out=idx, casting="unsafe")  # bucket j = floor(u * n)
+            np.minimum(idx, n - 1, out=idx)
+            np.take(guide, idx, out=idx)
+            u *= total
+            np.take(cdf, idx, out=c)
+            # Walk right while the cumulative weight does not exceed u; the
+            # expected number of steps is at most one. Rare long walks (a run
+            # of tiny weights in one bucket) finish with a binary search.
+            todo = np.flatnonzero(c <= u)
+            for _ in range(4):
+                if not todo.size:
+                    break
+                idx[todo] += 1
+                todo = todo[cdf[np.minimum(idx[todo], n - 1)] <= u[todo]]
+            if todo.size:
+                idx[todo] = np.searchsorted(cdf, u[todo], side="right")
+            # u may round up to total; the last positive weight owns the edge
+            np.minimum(idx, self.last, out=idx)
+        return out
+
+
+def _weighted_permutation(weights: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """``k`` distinct indices by successive weighted sampling (exponential keys)."""
+    positive = np.flatnonzero(weights)
+    keys = np.log(rng.standard_exponential(len(positive)))
+    keys -= np.log(weights[positive])
+    if k < len(positive):
+        chosen = np.argpartition(keys, k - 1)[:k]
+        order = chosen[np.argsort(keys[chosen], kind="stable")]
+    else:
+        order = torch.argsort(torch.from_numpy(keys)).numpy()
+    return positive[order]
+
+
+def _permutation(n: int, k: int, rng: np.random.Generator) -> np.ndarray:
+    """``k`` indices from chained random permutations of ``range(n)``."""
+    rounds = math.ceil(k / n)
+    return np.concatenate([rng.permutation(n) for _ in range(rounds)])[:k]
+
+
+# -- seeding and resumption, shared by the samplers ------------------------------
+class _EpochSampler(Sampler[int]):
+    """Seeding shared by the samplers: one numpy Generator per pass.
+
+    Without :meth:`set_epoch`, each pass draws a fresh seed from
+    ``generator`` (or torch's global generator), as torch's samplers do. After
+    ``set_epoch(e)``, the stream of epoch ``e`` is fixed by ``e`` and a base
+    seed drawn once, so every process that shares the generator's seed draws
+    the same indices for the same epoch.
+
+    ``state_dict()`` records the pass in progress (its seed and how many
+    indices were taken); after ``load_state_dict`` the next pass continues
+    that one where it stopped.
+    """
+
+    def __init__(self, num_samples: int, generator: torch.Generator | None):
+        self._num_samples = num_samples
+        self.generator = generator
+        self.epoch: int | None = None
+        self._base_seed: int | None = None
+        self._resume: tuple[list[int], int] | None = None
+        self._live: tuple[list[int], int, Any] | None = None  # seed, start, iterator
+
+    @property
+    def num_samples(self) -> int:
+        """Indices per pass; may be set between passes."""
+        return self._num_samples
+
+    @num_samples.setter
+    def num_samples(self, value: int) -> None:
+        self._num_samples = check_num_draws(value)
+
+    def _torch_seed(self) -> int:
+        return int(torch.empty((), dtype=torch.int64).random_(generator=self.generator))
+
+    def set_epoch(self, epoch: int) -> None:
+        """Fix the stream of the next pass to that of ``epoch`` (an int >= 0)."""
+        self.epoch = check_count(epoch, "epoch", min_val=0)
+
+    def _next_seed(self) -> list[int]:
+        if self.epoch is None:
+            return [self._torch_seed()]
+        if self._base_seed is None:
+            self._base_seed = self._torch_seed()
+        return [self._base_seed, self.epoch]
+
+    def _draw(self, rng: np.random.Generator) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    def _draw_pass(self, seed: list[int]) -> np.ndarray:
+        return self._draw(np.random.default_rng(seed))
+
+    def draw(self) -> np.ndarray:
+        """Draw one pass's indices as one int64 array (no per-int overhead)."""
+        return self._draw_pass(self._next_seed())
+
+    def __iter__(self) -> Iterator[int]:
+        if self._resume is not None:
+            seed, start = self._resume
+            self._resume = None
+        else:
+            seed, start = self._next_seed(), 0
+        it = iter(self._draw_pass(seed)[start:].tolist())
+        self._live = (seed, start, it)
+        return it
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+    def state_dict(self) -> dict:
+        """The sampler's state, to resume a pass mid-way (see ``load_state_dict``)."""
+        state = {
+            "epoch": self.epoch,
+            "base_seed": self._base_seed,
+            "generator": None if self.generator is None else self.generator.get_state(),
+            "seed": None,
+            "position": 0,
+        }
+        if self._live is not None:
+            seed, start, it = self._live
+            remaining = operator.length_hint(it)
+            if remaining:  # a finished pass needs no resumption
+                state["seed"] = list(seed)
+                state["position"] = self.num_samples - remaining
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore ``state_dict()``: the next pass continues the recorded one."""
+        self.epoch = state["epoch"]
+        self._base_seed = state["base_seed"]
+        if state["generator"] is not None:
+            if self.generator is None:
+                self.generator = torch.Generator()
+            self.generator.set_state(state["generator"])
+        self._resume = None if state["seed"] is None else (list(state["seed"]), state["position"])
+
+
+class WeightedSampler(_EpochSampler):
+    """Draw indices with probability proportional to ``weights``.
+
+    A drop-in for :class:`torch.utils.data.WeightedRandomSampler`: same
+    arguments, same meaning, usable with a plain ``DataLoader``; faster, and
+    with no limit on the number of weights.
+
+    Parameters
+    ----------
+    weights : array-like of shape (n,)
+        Relative weights, one per sample: finite, non-negative, at least one
+        positive. They do **not** need to sum to one. Held as float64.
+    num_samples : int, default=None
+        Draws per pass; ``None`` means ``n`` (following later changes of
+        ``weights``).
+    replacement : bool, default=True
+        Draw with replacement (i.i.d. draws). Without replacement, each index
+        appears at most once, in order of selection (successive sampling);
+        ``num_samples`` may then not exceed the number of positive weights.
+    generator : torch.Generator, default=None
+        Source of randomness; ``None`` uses torch's global generator.
+
+    Attributes
+    ----------
+    weights : torch.Tensor of shape (n,), dtype float64
+        The weights in use. Assigning new ones (validated on assignment) or
+        changing this tensor in place (validated at the next pass) takes
+        effect at the next pass, as with torch's sampler.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch.utils.data import DataLoader, TensorDataset
+    >>> from wsample_sk import WeightedSampler
+    >>> sampler = WeightedSampler([1.0, 1.0, 8.0], num_samples=6,
+    ...                           generator=torch.Generator().manual_seed(0))
+    >>> len(list(sampler))
+    6
+    >>> loader = DataLoader(TensorDataset(torch.arange(3)), batch_size=2,
+    ...                     sampler=sampler)
+    >>> sum(len(b[0]) for b in loader)
+    6
+    >>> sampler.weights = [0.0, 0.0, 1.0]  # from the next pass on
+    >>> set(sampler)
+    {2}
+    """
+
+    def __init__(
+        self,
+        weights: Any,
+        num_samples: int | None = None,
+        replacement: bool = True,
+        generator: torch.Generator | None = None,
+    ) -> None:
+        if not isinstance(replacement, (bool, np.bool_)):
+            raise ValueError(f"replacement must be a bool; got {replacement!r}.")
+        self.replacement = bool(replacement)
+        super().__init__(0, generator)
+        self._fixed = num_samples is not None
+        w = check_sampling_weights(weights, name="weights")
+        self._accept(w)
+        if self._fixed:
+            self.num_samples = num_samples
+        self._check_positive()
+
+    @property
+    def weights(self) -> torch.Tensor:
+        return self._weights
+
+    @weights.setter
+    def weights(self, weights: Any) -> None:
+        self._accept(check_sampling_weights(weights, name="weights"))
+
+    @_EpochSampler.num_samples.setter
+    def num_samples(self, value: int) -> None:
+        self._num_samples = check_num_draws(value)
+        self._fixed = True
+
+    def _accept(self, w: np.ndarray) -> None:
+        """Take validated weights; drop what was built from the old ones."""
+        if not self._fixed:
+            self._num_samples = len(w)
+        self._w = w
+        self._weights = torch.from_numpy(w)
+        self._version = self._weights._version
+        self._table: _GuideTable | None = None
+
+    def _check_positive(self) -> None:
+        if not self.replacement:
+            n_positive = int(np.count_nonzero(self._w))
+            if self.num_samples > n_positive:
+                raise ValueError(
+                    f"Cannot draw {self.num_samples} samples without replacement: "
+                    f"only {n_positive} weights are positive."
+                )
+
+    def _current(self) -> np.ndarray:
+        """The weights, revalidated if the tensor was changed in place."""
+        if self._weights._version != self._version:
+            self._accept(check_sampling_weights(self._weights, name="weights"))
+        self._check_positive()
+        return self._w
+
+    def _draw(self, rng: np.random.Generator) -> np.ndarray:
+        w = self._current()
+        if not self.replacement:
+            return _weighted_permutation(w, self.num_samples, rng)
+        if self._table is None:
+            self._table = _GuideTable(w)
+        return self._table.draw(self.num_samples, rng)
+
+
+class PermutationSampler(_EpochSampler):
+    """Plain shuffling: a fresh random order of ``range(n)`` every pass.
+
+    Parameters
+    ----------
+    n : int
+        The number of samples.
+    num_samples : int, default=None
+        Draws per pass; ``None`` means ``n``. Fewer than ``n`` takes the head
+        of a permutation; more chains permutations.
+    generator : torch.Generator, default=None
+        Source of randomness; ``None`` uses torch's global generator.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from wsample_sk import PermutationSampler
+    >>> sorted(PermutationSampler(4, generator=torch.Generator().manual_seed(0)))
+    [0, 1, 2, 3]
+    """
+
+    def __init__(
+        self,
+        n: int,
+        num_samples: int | None = None,
+        generator: torch.Generator | None = None,
+    ) -> None:
+        self.n = check_count(n, "n")
+        super().__init__(self.n if num_samples is None else check_num_draws(num_samples), generator)
+
+    def _draw(self, rng: np.random.Generator) -> np.ndarray:
+        return _permutation(self.n, self.num_samples, rng)
+
+
+class DistributedWeightedSampler(_EpochSampler):
+    """Weighted draws for ``DistributedDataParallel``: one draw, sharded by rank.
+
+    Every rank computes the same seeded draw of ``num_samples`` indices for
+    the epoch (set with :meth:`set_epoch`, as for
+    :class:`torch.utils.data.distributed.DistributedSampler`) and keeps the
+    positions ``rank, rank + num_replicas, ...`` of it. The shards are
+    disjoint positions of one draw of equal length, so their union has exactly
+    the intended distribution.
+
+    Parameters
+    ----------
+    weights : array-like of shape (n,)
+        Relative weights, as for :class:`WeightedSampler`.
+    num_replicas : int, default=None
+        Number of processes; by default the world size of the initialised
+        process group.
+    rank : int, default=None
+        This process's rank; by default from the process group.
+    num_samples : int, default=None
+        Draws per epoch over all ranks; ``None`` means ``n``.
+    replacement : bool, default=True
+        Draw with replacement.
+    seed : int, default=0
+        Must be the same on every rank.
+    drop_last : bool, default=False
+        Drop the tail of the draw so that it divides evenly; otherwise the
+        draw is extended by its own head to the next multiple of
+        ``num_replicas``.
+
+    Examples
+    --------
+    >>> from wsample_sk import DistributedWeightedSampler
+    >>> shards = [list(DistributedWeightedSampler([1, 2, 3, 4], num_replicas=2, rank=r))
+    ...           for r in (0, 1)]
+    >>> len(shards[0]) == len(shards[1]) == 2
+    True
+    """
+
+    def __init__(
+        self,
+        weights: Any,
+        num_replicas: int | None = None,
+        rank: int | None = None,
+        num_samples: int | None = None,
+        replacement: bool = True,
+        seed: int = 0,
+        drop_last: bool = False,
+    ) -> None:
+        if num_replicas is None or rank is None:
+            import torch.distributed as dist
+
+            if not (dist.is_available() and dist.is_initialized()):
+                raise ValueError(
+                    "num_replicas and rank are required when no process group is initialised."
+                )
+            num_replicas = dist.get_world_size() if num_replicas is None else num_replicas
+            rank = dist.get_rank() if rank is None else rank
+        self.num_replicas = check_count(num_replicas, "num_replicas")
+        self.rank = check_count(rank, "rank", min_val=0)
+        if self.rank >= self.num_replicas:
+            raise ValueError(f"rank must be in [0, {self.num_replicas - 1}]; got {rank!r}.")
+        self.sampler = WeightedSampler(weights, num_samples, replacement)
+        self.seed, self.drop_last = check_count(seed, "seed", min_val=0), bool(drop_last)
+        total = self.sampler.num_samples
+        per_rank = total // self.num_replicas if drop_last else -(-total // self.num_replicas)
+        if per_rank == 0:
+            raise ValueError(
+                f"{total} draws cannot be shared by {self.num_replicas} replicas "
+                "with drop_last=True."
+            )
+        super().__init__(per_rank, None)
+        self.set_epoch(0)
+        self._base_seed = self.seed
+
+    @property
+    def total_size(self) -> int:
+        """Draws over all ranks, after trimming or padding."""
+        return self.num_samples * self.num_replicas
+
+    def full_draw(self) -> np.ndarray:
+        """The epoch's whole draw (all ranks), trimmed or padded to ``total_size``."""
+        return self._full(np.random.default_rng([self.seed, self.epoch]))
+
+    def _full(self, rng: np.random.Generator) -> np.ndarray:
+        idx = self.sampler._draw(rng)
+        if self.total_size <= len(idx):
+            return idx[: self.total_size]
+        return np.resize(idx, self.total_size)  # repeats the head, as DistributedSampler
+
+    def _draw(self, rng: np.random.Generator) -> np.ndarray:
+        return self._full(rng)[self.rank :: self.num_replicas]
+
+
+class BatchIndexSampler(Sampler):
+    """Yield batches of indices as arrays, for datasets indexed by batch.
+
+    Use it as ``DataLoader(dataset, sampler=BatchIndexSampler(...),
+    batch_size=None)`` with a dataset whose ``__getitem__`` accepts an index
+    array: one indexing operation fetches a whole batch, with no per-row call
+    or collate.
+
+    Parameters
+    ----------
+    sampler : WeightedSampler, PermutationSampler or None
+        Where indices come from. Any sampler with a ``draw()`` method returning
+        an index array is used as a whole; another iterable of ints is
+        collected first. ``None`` yields ``slice`` objects over ``range(n)``
+        in order (views, no copy), for prediction.
+    batch_size : int
+        Indices per batch.
+    drop_last : bool, default=False
+        Drop a last, smaller batch.
+    n : int, default=None
+        The number of samples; required when ``sampler`` is None.
+    as_lists : bool, default=False
+        Yield lists of ints instead of tensors (for a ``DataLoader``'s
+        ``batch_sampler=`` over a row-by-row dataset).
+    num_replicas, rank : int, default=1, 0
+        Data-parallel sharding: every replica draws the same indices (same
+        seed) and yields batches ``rank, rank + num_replicas, ...`` of them;
+        the list of batches is extended by its own head so that every replica
+        yields the same number.
+
+    Examples
+    --------
+    >>> from wsample_sk import BatchIndexSampler
+    >>> list(BatchIndexSampler(None, batch_size=2, n=5))
+    [slice(0, 2, None), slice(2, 4, None), slice(4, 5, None)]
+    """
+
+    def __init__(
+        self,
+        sampler: Any,
+        batch_size: int,
+        drop_last: bool = False,
+        n: int | None = None,
+        as_lists: bool = False,
+        num_replicas: int = 1,
+        rank: int = 0,
+    ) -> None:
+        self.sampler = sampler
+        self.as_lists = as_lists
+        self.num_replicas = check_count(num_replicas, "num_replicas")
+        self.rank = check_count(rank, "rank", min_val=0)
+        if self.rank >= self.num_replicas:
+            raise ValueError(f"rank must be in [0, {self.num_replicas - 1}]; got {rank!r}.")
+        self.batch_size = check_count(batch_size, "batch_size")
+        self.drop_last = bool(drop_last)
+        if sampler is None and n is None:
+            raise ValueError("n is required when sampler is None.")
+        self._n = None if sampler is not None else check_count(n, "n")
+
+    @property
+    def n(self) -> int:
+        """Indices per pass (the inner sampler's, which may change)."""
+        return len(self.sampler) if self.sampler is not None else self._n
+
+    def _starts(self) -> list[int]:
+        bs, n = self.batch_size, self.n
+        starts = list(range(0, n - n % bs if self.drop_last else n, bs))
+        if self.num_replicas > 1:
+            starts = (starts * self.num_replicas)[: len(self) * self.num_replicas]
+            starts = starts[self.rank :: self.num_replicas]
+        return starts
+
+    def __iter__(self) -> Iterator[Any]:
+        bs = self.batch_size
+        if self.sampler is None:
+            n = self.n
+            for start in self._starts():
+                yield slice(start, min(start + bs, n))
+            return
+        if hasattr(self.sampler, "draw"):
+            idx = self.sampler.draw()
+        else:
+            idx = np.fromiter(iter(self.sampler), dtype=np.int64, count=self.n)
+        idx = idx.tolist() if self.as_lists else torch.from_numpy(idx)
+        for start in self._starts():
+            yield idx[start : start + bs]
+
+    def __len__(self) -> int:
+        n_batches = (
+            self.n // self.batch_size if self.drop_last else math.ceil(self.n / self.batch_size)
+        )
+        return math.ceil(n_batches / self.num_replicas)
