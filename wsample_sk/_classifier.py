@@ -19,8 +19,9 @@ The design, in terms of skorch's documented hooks (the fit loop is skorch's):
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from numbers import Integral, Real
 from typing import Any
@@ -59,6 +60,7 @@ from ._loading import (
     TrainingLoader,
     as_is,
     batch_view,
+    collate_rows,
     is_dict,
     rows_in,
     to_tensors,
@@ -99,9 +101,8 @@ class _FitData:
     codes: np.ndarray | None  # their output positions
     sample_weight: np.ndarray | None
     strategy: Strategy | None
-    seed: int
     n_inputs: int | None  # per-sample input size, for the default MLP
-    extra: dict = field(default_factory=dict)
+    seed: int = 0  # set once the module is initialised (see _fit)
 
 
 def _is_table_list(X: Any) -> bool:
@@ -469,7 +470,7 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         return int(np.prod(shape)) if len(shape) else 1
 
     def _fit_data(
-        self, X: Any, y: Any, sample_weight: Any, *, reset: bool, classes: Any, strategy, seed
+        self, X: Any, y: Any, sample_weight: Any, *, reset: bool, classes: Any, strategy
     ) -> _FitData:
         """Validate one fit's data at the boundary, once."""
         if is_dataset(X):
@@ -509,6 +510,11 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         codes = None
         if labels is not None and known is not None:
             codes = encode(labels, known, name="y")
+        if strategy is not None and codes is None:
+            raise ValueError(
+                f"sampling={self.sampling!r} needs the class labels of the training "
+                "rows: pass y to fit (the targets of this Dataset cannot be read)."
+            )
         if sample_weight is not None:
             sample_weight = check_sampling_weights(sample_weight, n)
         return _FitData(
@@ -518,7 +524,6 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
             codes=codes,
             sample_weight=sample_weight,
             strategy=strategy,
-            seed=seed,
             n_inputs=n_inputs,
         )
 
@@ -589,12 +594,17 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         strategy = self._check_params()
         if get_config()["enable_metadata_routing"]:
             process_routing(self, method, **fit_params)  # unrequested metadata: refused now
-        seed = _parallel.shared_seed(fit_seed(self.random_state))
-        self._fit_data = self._fit_data_for(X, y, sample_weight, reset, classes, strategy, seed)
+        self._fit_data = data = self._fit_data_for(X, y, sample_weight, reset, classes, strategy)
+        # An int random_state: everything seeded from it, inside a fork of
+        # torch's RNG. None: as in skorch, torch's global RNG initialises the
+        # module, and the fit's seed is drawn from it.
+        fixed = self.random_state is not None
+        seed = fit_seed(self.random_state) if fixed else None
         try:
-            with seeded_torch(seed, self.device):
+            with seeded_torch(seed, self.device) if fixed else contextlib.nullcontext():
                 if reset:
                     self.initialize()
+                data.seed = _parallel.shared_seed(fit_seed(None) if seed is None else seed)
                 with _parallel.data_parallel(self):
                     NeuralNet.partial_fit(self, X, y, _routing_method=method, **fit_params)
         finally:
@@ -603,10 +613,8 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
             vars(self).pop("weight_schedule_", None)
         return self
 
-    def _fit_data_for(self, X, y, sample_weight, reset, classes, strategy, seed) -> _FitData:
-        data = self._fit_data(
-            X, y, sample_weight, reset=reset, classes=classes, strategy=strategy, seed=seed
-        )
+    def _fit_data_for(self, X, y, sample_weight, reset, classes, strategy) -> _FitData:
+        data = self._fit_data(X, y, sample_weight, reset=reset, classes=classes, strategy=strategy)
         if data.n_inputs is not None:
             self._default_module_sizes = {"n_features": data.n_inputs}
         return data
@@ -630,6 +638,11 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
             kwargs["output"] = "proba"  # NLLLoss takes probabilities (skorch logs them)
         kwargs.update(self.get_params_for("module"))
         missing = [k for k in ("n_features", "n_classes") if k not in kwargs]
+        if missing and vars(self).get("_fit_data") is not None:
+            raise ValueError(
+                "The default module needs the number of classes, and the targets of "
+                "this Dataset cannot be read: pass y to fit, or classes=[...]."
+            )
         if missing:
             raise ValueError(
                 "The default module is sized from the data, and there is none yet: "
@@ -714,9 +727,13 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
             # DataLoader draws a worker seed per pass; a private generator
             # keeps loading from consuming torch's global RNG.
             kwargs.setdefault("generator", torch.Generator())
+            if view is None:  # row by row: labels that are strings stay an array
+                kwargs.setdefault("collate_fn", collate_rows)
         if not training:
             if view is None or kwargs.get("shuffle") or "sampler" in kwargs:
-                return super().get_iterator(dataset, training=training)
+                if not is_loader_class:
+                    return super().get_iterator(dataset, training=training)
+                return iterator(dataset, batch_size=batch_size, **kwargs)
             kwargs.pop("shuffle", None)
             drop_last = kwargs.pop("drop_last", False)
             order = BatchIndexSampler(None, batch_size, drop_last, n=len(view))

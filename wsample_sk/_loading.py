@@ -26,13 +26,14 @@ import scipy.sparse as sp
 import torch
 from skorch.dataset import Dataset as SkorchDataset
 from skorch.dataset import get_len
-from torch.utils.data import Sampler, Subset
+from torch.utils.data import Sampler, Subset, default_collate
 
 __all__ = [
     "ArrayDataset",
     "RowRecorder",
     "TrainingLoader",
     "batch_view",
+    "collate_rows",
     "is_dict",
     "rows_in",
     "to_tensors",
@@ -186,6 +187,24 @@ def batch_view(dataset: Any) -> _BatchView | None:
     if not isinstance(base, ArrayDataset):
         return None
     return _BatchView(base, None if dataset is base else rows_in(dataset, base))
+
+
+def collate_rows(rows: list) -> Any:
+    """torch's ``default_collate``, with label strings kept as one numpy array.
+
+    ``default_collate`` turns a batch of strings into a list, which skorch's
+    scoring callbacks cannot read as targets.
+    """
+    batch = default_collate(rows)
+    if (
+        isinstance(batch, (list, tuple))
+        and len(batch) == 2
+        and isinstance(batch[1], (list, tuple))
+        and batch[1]
+        and isinstance(batch[1][0], str)
+    ):
+        return type(batch)([batch[0], np.asarray(batch[1])])
+    return batch
 
 
 def as_is(batch: Any) -> Any:
