@@ -4,18 +4,18 @@ Every method trains the same network (:class:`~wsample_sk.modules.MLP`, same
 optimizer, learning rate, epochs and batch size) on the same stratified folds,
 behind the same preprocessing:
 
-============  ==============================================================
-method        what feeds the network
-============  ==============================================================
-``none``      :class:`WeightedSamplingClassifier`, no weighting (plain shuffling)
-``balanced``  weighted draws, inverse class frequency
-``sqrt``      weighted draws, inverse square root of class frequency
-``effective`` weighted draws, effective number of samples (β = 0.999)
-``loss``      plain shuffling, loss weighted by inverse class frequency
-``ros``       imbalanced-learn ``RandomOverSampler`` + skorch ``NeuralNetClassifier``
-``rus``       imbalanced-learn ``RandomUnderSampler`` + skorch ``NeuralNetClassifier``
-``smote``     imbalanced-learn ``SMOTE`` + skorch ``NeuralNetClassifier``
-============  ==============================================================
+=============  ========================================================================
+method         what feeds the network
+=============  ========================================================================
+``none``       :class:`WeightedSamplingClassifier`, no weighting (plain shuffling)
+``balanced``   weighted draws, inverse class frequency
+``sqrt``       weighted draws, inverse square root of class frequency
+``effective``  weighted draws, effective number of samples (β = 0.999)
+``loss``       plain shuffling, loss weighted by inverse class frequency
+``ros``        imbalanced-learn ``RandomOverSampler`` + skorch ``NeuralNetClassifier``
+``rus``        imbalanced-learn ``RandomUnderSampler`` + skorch ``NeuralNetClassifier``
+``smote``      imbalanced-learn ``SMOTE`` + skorch ``NeuralNetClassifier``
+=============  ========================================================================
 
 The imbalanced-learn methods run in an ``imblearn.pipeline.Pipeline``, so
 resampling happens on each training fold only.
