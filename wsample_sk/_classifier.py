@@ -102,6 +102,7 @@ class _FitData:
     sample_weight: np.ndarray | None
     strategy: Strategy | None
     n_inputs: int | None  # per-sample input size, for the default MLP
+    codec: TargetCodec  # labels of a batch to output positions
     seed: int = 0  # set once the module is initialised (see _fit)
 
 
@@ -525,6 +526,7 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
             sample_weight=sample_weight,
             strategy=strategy,
             n_inputs=n_inputs,
+            codec=TargetCodec(known),
         )
 
     # -- fitting ---------------------------------------------------------------
@@ -756,12 +758,14 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         if user_batches is not None:
             recorder = RowRecorder(user_batches, batched=True)
             loader = iterator(dataset, batch_sampler=recorder, **kwargs)
-        elif user_sampler is not None:
+            return TrainingLoader(loader, recorder.take, schedule.on_batch)
+        if user_sampler is not None:
             recorder = RowRecorder(user_sampler, batched=False)
             loader = iterator(
                 dataset, sampler=recorder, batch_size=batch_size, drop_last=drop_last, **kwargs
             )
-        elif view is not None or (isinstance(iterator, type) and issubclass(iterator, DataLoader)):
+            return TrainingLoader(loader, recorder.take, schedule.on_batch)
+        if view is not None or (isinstance(iterator, type) and issubclass(iterator, DataLoader)):
             batches = BatchIndexSampler(
                 schedule.sampler,
                 batch_size,
@@ -770,24 +774,23 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
                 num_replicas=world,
                 rank=rank,
             )
-            recorder = RowRecorder(batches, batched=True)
             if view is not None:
                 loader = iterator(
-                    view, sampler=recorder, batch_size=None, collate_fn=as_is, **kwargs
+                    view, sampler=batches, batch_size=None, collate_fn=as_is, **kwargs
                 )
             else:
-                loader = iterator(dataset, batch_sampler=recorder, **kwargs)
-        else:
-            if world > 1:
-                raise ValueError(
-                    "Data-parallel training needs iterator_train to be a DataLoader "
-                    f"class; got {iterator!r}."
-                )
-            recorder = RowRecorder(schedule.sampler, batched=False)
-            loader = iterator(
-                dataset, sampler=recorder, batch_size=batch_size, drop_last=drop_last, **kwargs
+                loader = iterator(dataset, batch_sampler=batches, **kwargs)
+            return TrainingLoader(loader, lambda k, n: batches.rows_of(k), schedule.on_batch)
+        if world > 1:
+            raise ValueError(
+                "Data-parallel training needs iterator_train to be a DataLoader "
+                f"class; got {iterator!r}."
             )
-        return TrainingLoader(loader, recorder, schedule.on_batch)
+        recorder = RowRecorder(schedule.sampler, batched=False)
+        loader = iterator(
+            dataset, sampler=recorder, batch_size=batch_size, drop_last=drop_last, **kwargs
+        )
+        return TrainingLoader(loader, recorder.take, schedule.on_batch)
 
     # -- the weights, epoch by epoch --------------------------------------------
     def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
@@ -820,12 +823,8 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
 
     # -- the loss --------------------------------------------------------------
     def _encode_targets(self, y_true: Any) -> Any:
-        labels = self._output_labels()
-        codec = vars(self).get("_codec")
-        if codec is None or codec.classes is not labels and not np.array_equal(
-            codec.classes, labels
-        ):
-            codec = self._codec = TargetCodec(labels)
+        data = vars(self).get("_fit_data")
+        codec = data.codec if data is not None else TargetCodec(self._output_labels())
         return codec(y_true)
 
     def per_sample_loss(

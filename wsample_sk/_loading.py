@@ -68,6 +68,10 @@ def to_tensors(data: Any) -> Any:
 
 def _take(data: Any, pos: slice | torch.Tensor) -> Any:
     """Rows ``pos`` of every leaf: a view for a slice, one gather otherwise."""
+    if isinstance(data, torch.Tensor):  # the common case first: this runs per batch
+        if isinstance(pos, slice):
+            return data[pos]
+        return data.index_select(0, pos if data.device.type == "cpu" else pos.to(data.device))
     if is_dict(data):
         return {k: _take(v, pos) for k, v in data.items()}
     if isinstance(data, (list, tuple)):
@@ -77,9 +81,7 @@ def _take(data: Any, pos: slice | torch.Tensor) -> Any:
     if sp.issparse(data):
         rows = data[pos if isinstance(pos, slice) else pos.numpy()]
         return torch.from_numpy(rows.toarray())
-    if isinstance(pos, slice):
-        return data[pos]
-    return data.index_select(0, pos.to(data.device))
+    raise TypeError(f"cannot index {type(data).__name__} by batch")  # pragma: no cover
 
 
 def _labels_as_batchable(y: np.ndarray) -> Any:
@@ -250,8 +252,8 @@ class RowRecorder(Sampler):
     def __len__(self) -> int:
         return len(self.inner)
 
-    def take(self, n: int) -> np.ndarray:
-        """The next ``n`` recorded rows."""
+    def take(self, k: int, n: int) -> np.ndarray:
+        """The next ``n`` recorded rows (those of the ``k``-th delivered batch)."""
         if not self.batched:
             start, self._offset = self._offset, self._offset + n
             rows = np.asarray(self._queue[start : self._offset], dtype=np.int64)
@@ -285,22 +287,25 @@ class TrainingLoader:
     ----------
     loader : iterable of batches
         What ``iterator_train`` built.
-    recorder : RowRecorder
-        The sampler or batch sampler the loader draws from, recorded.
+    rows_of : callable
+        ``(k, n) -> rows``: the rows (positions in the training part) of the
+        ``k``-th batch of the pass, which holds ``n`` rows. A
+        :class:`~wsample_sk.BatchIndexSampler`'s ``rows_of`` or a
+        :class:`RowRecorder`'s ``take`` serves it.
     on_batch : callable
-        Called with the rows (positions in the training part) of each batch,
-        just before the batch is yielded.
+        Called with the rows of each batch, just before the batch is yielded.
     """
 
-    def __init__(self, loader: Any, recorder: RowRecorder, on_batch: Callable) -> None:
+    def __init__(self, loader: Any, rows_of: Callable, on_batch: Callable) -> None:
         self.loader = loader
-        self.recorder = recorder
+        self.rows_of = rows_of
         self.on_batch = on_batch
 
     def __iter__(self) -> Iterator[Any]:
-        for batch in self.loader:
+        for k, batch in enumerate(self.loader):
             X = batch[0] if isinstance(batch, (tuple, list)) else batch
-            self.on_batch(self.recorder.take(get_len(X)))
+            n = len(X) if isinstance(X, torch.Tensor) else get_len(X)
+            self.on_batch(self.rows_of(k, n))
             yield batch
 
     def __len__(self) -> int:

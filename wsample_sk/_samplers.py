@@ -501,6 +501,7 @@ class BatchIndexSampler(Sampler):
         if sampler is None and n is None:
             raise ValueError("n is required when sampler is None.")
         self._n = None if sampler is not None else check_count(n, "n")
+        self._pass: tuple[np.ndarray, list[int]] | None = None
 
     @property
     def n(self) -> int:
@@ -526,9 +527,15 @@ class BatchIndexSampler(Sampler):
             idx = self.sampler.draw()
         else:
             idx = np.fromiter(iter(self.sampler), dtype=np.int64, count=self.n)
-        idx = idx.tolist() if self.as_lists else torch.from_numpy(idx)
-        for start in self._starts():
-            yield idx[start : start + bs]
+        self._pass = (idx, self._starts())  # kept: rows_of reads batches from it
+        batches = idx.tolist() if self.as_lists else torch.from_numpy(idx)
+        for start in self._pass[1]:
+            yield batches[start : start + bs]
+
+    def rows_of(self, k: int) -> np.ndarray:
+        """The indices of the ``k``-th batch of the current pass (counted from 0)."""
+        idx, starts = self._pass
+        return idx[starts[k] : starts[k] + self.batch_size]
 
     def __len__(self) -> int:
         n_batches = (
