@@ -347,7 +347,6 @@ def test_partial_fit_continues_with_new_draws(imbalanced):
         ({}, {"sample_weight": np.ones((600, 2))}, "1-D"),
         ({}, {"sample_weight": np.array(["x"] * 600)}, "must be numeric"),
         ({"sampling": "inverse"}, {}, "The 'sampling' parameter .* Got 'inverse' instead"),
-        ({"sampling": {5: 1.0}}, {}, r"names class\(es\) \[5\]"),
         ({"samples_per_epoch": 0}, {}, "The 'samples_per_epoch' parameter .* Got 0 instead"),
         ({"samples_per_epoch": -0.5}, {}, "The 'samples_per_epoch' parameter .* Got -0.5"),
         ({"weight_mode": "both"}, {}, "The 'weight_mode' parameter .* Got 'both' instead"),

@@ -59,7 +59,6 @@ def test_no_weighting_is_none():
     "sampling, match",
     [
         ("balance", "Unknown sampling strategy 'balance'"),
-        ({"zebra": 2.0}, r"names class\(es\) \['zebra'\]"),
         ({"a": -1.0}, "non-negative"),
         ({"a": float("nan")}, "finite"),
         (3.5, "sampling must be None"),
@@ -86,3 +85,9 @@ def test_zero_weight_class_warns():
 def test_strategy_times_weights_all_zero():
     with pytest.raises(ValueError, match="all zero"):
         compute_sampling_weights(Y, {"a": 0.0}, sample_weight=(Y == "a") * 1.0)
+
+
+def test_dict_naming_an_unknown_class_warns_and_is_unused():
+    with pytest.warns(UserWarning, match=r"names class\(es\) \['zebra'\] .* unused"):
+        w = compute_sampling_weights(Y, {"zebra": 2.0, "c": 3.0})
+    assert set(w[Y == "c"]) == {3.0} and set(w[Y != "c"]) == {1.0}

@@ -176,14 +176,18 @@ def _from_dict(class_weight: Mapping) -> ClassWeights:
     def weights(classes, counts, epoch, n_epochs):
         known = {c: i for i, c in enumerate(classes.tolist())}
         unknown = [c for c in class_weight if c not in known]
-        if unknown:
-            raise ValueError(
+        if unknown and epoch == 0:
+            # a fold or chunk may lack a class: its weight is simply unused
+            warnings.warn(
                 f"sampling dict names class(es) {unknown!r} that are not among "
-                f"the classes {classes.tolist()!r}."
+                f"the classes {classes.tolist()!r}; their weights are unused.",
+                UserWarning,
+                stacklevel=2,
             )
         out = np.ones(len(classes))
         for label, w in class_weight.items():
-            out[known[label]] = w
+            if label in known:
+                out[known[label]] = w
         return out
 
     return weights
@@ -257,7 +261,9 @@ def check_sampling(
                            (Cao et al. 2019)
         =================  =============================================  =====================
 
-        a dict ``{class label: weight}`` (classes left out get weight 1); or
+        a dict ``{class label: weight}`` (classes left out get weight 1; a
+        class the model does not know, for instance one missing from a
+        cross-validation fold, is unused, with a warning); or
         a callable ``y -> weights`` returning one weight per sample. The
         callable is given the epoch (counted from 0) only if it has a
         parameter named ``epoch``, and is then called every epoch:
