@@ -207,7 +207,16 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         sampling_prior_`` (the natural over the trained class mix; Saerens
         et al. 2002, Elkan 2001) and rows are renormalised. Rankings within a
         class (ROC AUC, average precision in the binary case) are unchanged;
-        calibration improves. ``predict`` follows the corrected probabilities.
+        calibration improves. ``predict`` follows the corrected probabilities
+        unless ``logit_adjustment`` is set.
+    logit_adjustment : None or float, default=None
+        Post-hoc logit adjustment of ``predict`` (Menon et al. 2021): the class
+        maximising log p(c|x) − τ log π_c, with p(c|x) the posterior under the
+        natural class mix (prior-corrected) and π = ``class_prior_``. τ = 1 is
+        the balanced decision rule, argmax p(c|x) / π_c, whatever mix training
+        drew; τ = 0 the natural one. ``predict_proba`` is not affected: with
+        ``proba_correction="prior"`` and ``logit_adjustment=1.0``, probabilities
+        are calibrated and decisions stay balanced.
     random_state : None, int or RandomState, default=None
         Seeds weight initialisation, dropout and the draws. An int gives
         identical results on CPU run to run (and an interrupted fit resumed
@@ -298,6 +307,7 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         ],
         "replacement": ["boolean"],
         "proba_correction": [None, StrOptions({"prior"})],
+        "logit_adjustment": [None, Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
     }
 
@@ -319,6 +329,7 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         samples_per_epoch: int | float | None = None,
         replacement: bool = True,
         proba_correction: str | None = None,
+        logit_adjustment: float | None = None,
         random_state: Any = None,
         criterion: Any = torch.nn.CrossEntropyLoss,
         optimizer: Any = torch.optim.Adam,
@@ -347,6 +358,7 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         self.samples_per_epoch = samples_per_epoch
         self.replacement = replacement
         self.proba_correction = proba_correction
+        self.logit_adjustment = logit_adjustment
         self.random_state = random_state
 
     # -- scikit-learn plumbing ----------------------------------------------
@@ -672,8 +684,37 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         dataset_train, dataset_valid = super().get_split_datasets(X, y, **fit_params)
         data = vars(self).get("_fit_data")
         if data is not None and X is data.X:
-            self.weight_schedule_ = self._schedule_for(dataset_train, data)
+            self.weight_schedule_ = schedule = self._schedule_for(dataset_train, data)
+            self._give_class_counts(schedule.class_counts)
         return dataset_train, dataset_valid
+
+    def _give_class_counts(self, counts: np.ndarray) -> None:
+        """Criteria that want the training part's class counts get them here.
+
+        A criterion with a ``set_class_counts`` method (the losses of
+        :mod:`wsample_sk.losses`) receives them unless the user set
+        ``criterion__class_counts``.
+        """
+        for name in self._criteria:
+            criterion = getattr(self, name + "_", None)
+            criterion = getattr(criterion, "_orig_mod", criterion)
+            if not hasattr(criterion, "set_class_counts"):
+                continue
+            if "class_counts" in self.get_params_for(name):
+                continue
+            if not len(counts):
+                raise ValueError(
+                    f"{type(criterion).__name__} needs the class counts of the training "
+                    "rows: pass y to fit, or criterion__class_counts=[...]."
+                )
+            if (counts == 0).any():
+                missing = self._output_labels()[counts == 0].tolist()
+                raise ValueError(
+                    f"{type(criterion).__name__} adjusts for every class, but class(es) "
+                    f"{missing!r} have no rows in the training part; pass "
+                    "criterion__class_counts=[...] or a train_split that keeps them."
+                )
+            criterion.set_class_counts(counts)
 
     def _schedule_for(self, dataset_train: Any, data: _FitData) -> WeightSchedule:
         rows = rows_in(dataset_train, data.dataset)
@@ -911,10 +952,8 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
             return proba
         proba = self._check_probabilities(np.asarray(proba, dtype=np.float64))
         if self.proba_correction == "prior":
-            # classes never drawn keep their (untrained) probability as is
-            drawn = self.sampling_prior_ > 0
-            proba[:, drawn] *= self.class_prior_[drawn] / self.sampling_prior_[drawn]
-            proba /= proba.sum(axis=1, keepdims=True)
+            self._check_priors("proba_correction")
+            proba = self._natural_posterior(proba)
         return proba
 
     def _check_probabilities(self, proba: np.ndarray) -> np.ndarray:
@@ -933,6 +972,33 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
             "returns logits, or make it return probabilities."
         )
 
+    def _natural_posterior(self, proba: np.ndarray) -> np.ndarray:
+        """p(c|x) under the training part's class mix, from the trained mix's."""
+        drawn = self.sampling_prior_ > 0  # classes never drawn keep their probability
+        proba[:, drawn] *= self.class_prior_[drawn] / self.sampling_prior_[drawn]
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def _adjusted_scores(self, X: Any) -> np.ndarray:
+        """log p(c|x) − τ log π_c; classes without training rows never win."""
+        if not self._auto_nonlinearity():
+            raise ValueError("logit_adjustment needs predict_nonlinearity='auto'.")
+        self._check_priors("logit_adjustment")
+        proba = self._check_probabilities(
+            np.asarray(NeuralNetClassifier.predict_proba(self, X), dtype=np.float64)
+        )
+        natural = self._natural_posterior(proba)
+        with np.errstate(divide="ignore"):
+            scores = np.log(natural) - self.logit_adjustment * np.log(self.class_prior_)
+        scores[:, self.class_prior_ == 0] = -np.inf
+        return scores
+
+    def _check_priors(self, parameter: str) -> None:
+        if not hasattr(self, "class_prior_"):
+            raise ValueError(
+                f"{parameter} needs the class mix of training (class_prior_), which "
+                "is known after fit with the class labels."
+            )
+
     def predict(self, X: Any) -> np.ndarray:
         """Predicted class labels (from ``classes_``; output positions when unknown).
 
@@ -948,7 +1014,9 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        if self.proba_correction is not None and self._auto_nonlinearity():
+        if self.logit_adjustment is not None:
+            scores = self._adjusted_scores(X)
+        elif self.proba_correction is not None and self._auto_nonlinearity():
             scores = self.predict_proba(X)
         else:  # the decision needs the ranking of the outputs only
             scores = NeuralNetClassifier.predict_proba(self, X)

@@ -122,6 +122,8 @@ class WeightSchedule:
         This epoch's weights; ``None`` when they are uniform.
     sampler : torch Sampler
         Yields this epoch's draws (positions in the training part).
+    class_counts : ndarray of shape (n_classes,)
+        Training rows per class (empty when the labels are unknown).
     class_prior : ndarray of shape (n_classes,)
         Class frequencies in the training part.
     sampling_prior : ndarray of shape (n_classes,)
@@ -177,7 +179,8 @@ class WeightSchedule:
         self._batch_rows: np.ndarray | None = None
         self._delivered: list[np.ndarray] = []
         k = 0 if classes is None else len(classes)
-        counts = np.bincount(codes, minlength=k) if codes is not None else np.zeros(0)
+        counts = np.bincount(codes, minlength=k) if codes is not None else np.zeros(0, int)
+        self.class_counts = counts
         self.class_prior = counts / max(counts.sum(), 1)
         self.sampling_prior = self.class_prior
 

@@ -1,0 +1,262 @@
+"""Imbalance-aware losses on logits, aware of the class counts.
+
+==========================  ==============================================  ==================
+loss                        per sample, for logits *z* and true class *y*   reference
+==========================  ==============================================  ==================
+:class:`LogitAdjustedLoss`  cross-entropy of *z* + τ log π (π: class mix);  Menon et al. 2021;
+                            τ = 1 is Balanced Softmax                       Ren et al. 2020
+:class:`LDAMLoss`           cross-entropy of *s* (*z* − Δ_y e_y), with      Cao et al. 2019
+                            Δ_c = C / n_c^(1/4) up to ``max_margin``
+:class:`FocalLoss`          −α_y (1 − p_y)^γ log p_y, *p* = softmax(*z*)    Lin et al. 2017
+==========================  ==============================================  ==================
+
+Each is a torch module usable on its own, given the class counts
+(``class_counts=``), and respects ``reduction`` (``"mean"``, ``"sum"`` or
+``"none"``). Used as the ``criterion`` of a
+:class:`~wsample_sk.WeightedSamplingClassifier`, each receives the class
+counts of the training part automatically (through :meth:`set_class_counts`)
+unless ``criterion__class_counts`` is given; it composes with
+``weight_mode="loss"`` weights and with weighted draws. All declare
+``takes_logits = True``, so that the classifier's ``predict_proba`` applies
+a softmax.
+"""
+
+from __future__ import annotations
+
+from numbers import Real
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.utils import check_scalar
+from torch import nn
+
+__all__ = ["FocalLoss", "LDAMLoss", "LogitAdjustedLoss"]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_counts(counts: Any) -> torch.Tensor:
+    """Class counts as a float64 tensor: 1-D, finite, every count positive."""
+    if isinstance(counts, torch.Tensor):
+        counts = counts.detach().cpu().numpy()
+    try:
+        arr = np.array(counts, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"class_counts must be numeric: {exc}") from None
+    if arr.ndim != 1 or len(arr) < 2:
+        raise ValueError(
+            f"class_counts must be 1-D with one count per class (two or more); "
+            f"got shape {arr.shape}."
+        )
+    bad = ~np.isfinite(arr) | (arr <= 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"class_counts must be finite and positive; got {arr[i]} for class {i} "
+            "(a class without training rows cannot be adjusted for)."
+        )
+    return torch.from_numpy(arr)
+
+
+class _CountedLoss(nn.Module):
+    """Shared plumbing: validated class counts, reduction, the logits flag."""
+
+    takes_logits = True
+
+    def __init__(self, class_counts: Any = None, reduction: str = "mean") -> None:
+        super().__init__()
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"reduction must be one of {list(_REDUCTIONS)}; got {reduction!r}.")
+        self.reduction = reduction
+        self.register_buffer("class_counts", None)
+        if class_counts is not None:
+            self.set_class_counts(class_counts)
+
+    def set_class_counts(self, class_counts: Any) -> None:
+        """Set the class counts (one per output, positive); the classifier calls this."""
+        self.class_counts = _check_counts(class_counts)
+
+    def _counts_for(self, logits: torch.Tensor) -> torch.Tensor:
+        if self.class_counts is None:
+            raise ValueError(
+                f"{type(self).__name__} needs the class counts: pass class_counts=... "
+                "or use it as the criterion of a WeightedSamplingClassifier, which "
+                "passes those of the training part."
+            )
+        if logits.dim() != 2 or logits.shape[1] != len(self.class_counts):
+            raise ValueError(
+                f"{type(self).__name__} has {len(self.class_counts)} class counts but "
+                f"the logits have shape {tuple(logits.shape)}; they need one column per class."
+            )
+        return self.class_counts
+
+    def _reduce(self, losses: torch.Tensor) -> torch.Tensor:
+        if self.reduction == "mean":
+            return losses.mean()
+        if self.reduction == "sum":
+            return losses.sum()
+        return losses
+
+
+class LogitAdjustedLoss(_CountedLoss):
+    """Logit-adjusted cross-entropy (Menon et al. 2021).
+
+    The loss of logits *z* is the cross-entropy of *z* + τ log π, π the class
+    frequencies of the training data: the model learns logits whose argmax
+    is the balanced decision. τ = 1 is the Balanced Softmax of Ren et al.
+    (2020); τ = 0 is plain cross-entropy.
+
+    Parameters
+    ----------
+    class_counts : array-like of shape (n_classes,), default=None
+        Training rows per class (positive). Set automatically when the loss
+        is a :class:`~wsample_sk.WeightedSamplingClassifier`'s criterion.
+    tau : float, default=1.0
+        Strength of the adjustment, >= 0.
+    reduction : {"mean", "sum", "none"}, default="mean"
+
+    Examples
+    --------
+    >>> import torch
+    >>> from wsample_sk.losses import LogitAdjustedLoss
+    >>> loss = LogitAdjustedLoss(class_counts=[90, 10], tau=1.0)
+    >>> z, y = torch.zeros(2, 2), torch.tensor([0, 1])
+    >>> loss(z, y)  # the rare class is made harder to predict in training
+    tensor(1.2040)
+    >>> LogitAdjustedLoss(class_counts=[90, 10], tau=0.0)(z, y)  # cross-entropy
+    tensor(0.6931)
+    """
+
+    def __init__(self, class_counts: Any = None, tau: float = 1.0, reduction: str = "mean"):
+        check_scalar(tau, "tau", Real, min_val=0.0)
+        self.tau = float(tau)
+        super().__init__(class_counts, reduction)
+
+    def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        counts = self._counts_for(logits)
+        log_prior = torch.log(counts / counts.sum())
+        adjusted = logits + self.tau * log_prior.to(logits.device, logits.dtype)
+        return self._reduce(F.cross_entropy(adjusted, target, reduction="none"))
+
+
+class LDAMLoss(_CountedLoss):
+    """Label-distribution-aware margin loss (Cao et al. 2019).
+
+    The true class's logit is lowered by a margin Δ_y = C / n_y^(1/4) (rare
+    classes get larger margins; C makes the largest margin ``max_margin``),
+    then the logits are scaled by ``scale`` and scored with cross-entropy.
+    Cao et al. pair it with deferred re-weighting: ``sampling="deferred"``
+    with ``weight_mode="loss"``.
+
+    Parameters
+    ----------
+    class_counts : array-like of shape (n_classes,), default=None
+        Training rows per class (positive).
+    max_margin : float, default=0.5
+        The largest margin, > 0.
+    scale : float, default=30.0
+        Logit scale *s*, > 0 (the paper uses 30 on normalised features).
+    reduction : {"mean", "sum", "none"}, default="mean"
+
+    Examples
+    --------
+    >>> import torch
+    >>> from wsample_sk.losses import LDAMLoss
+    >>> LDAMLoss(class_counts=[10000, 1], max_margin=0.5).margins
+    tensor([0.0500, 0.5000], dtype=torch.float64)
+    """
+
+    def __init__(
+        self,
+        class_counts: Any = None,
+        max_margin: float = 0.5,
+        scale: float = 30.0,
+        reduction: str = "mean",
+    ):
+        check_scalar(max_margin, "max_margin", Real, min_val=0.0, include_boundaries="neither")
+        check_scalar(scale, "scale", Real, min_val=0.0, include_boundaries="neither")
+        self.max_margin, self.scale = float(max_margin), float(scale)
+        super().__init__(class_counts, reduction)
+
+    @property
+    def margins(self) -> torch.Tensor | None:
+        """Δ_c per class, or ``None`` before the counts are known."""
+        if self.class_counts is None:
+            return None
+        raw = self.class_counts ** -0.25
+        return raw * (self.max_margin / raw.max())
+
+    def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        self._counts_for(logits)
+        margin = self.margins.to(logits.device, logits.dtype)[target]
+        shifted = logits - F.one_hot(target, logits.shape[1]).to(logits.dtype) * margin[:, None]
+        return self._reduce(F.cross_entropy(self.scale * shifted, target, reduction="none"))
+
+
+class FocalLoss(_CountedLoss):
+    """Focal loss, multi-class softmax form (Lin et al. 2017).
+
+    −α_y (1 − p_y)^γ log p_y with *p* the softmax of the logits: confident,
+    correct rows weigh less. γ = 0 and no α is cross-entropy.
+
+    Parameters
+    ----------
+    gamma : float, default=2.0
+        Focusing parameter, >= 0.
+    alpha : None, "balanced" or array-like of shape (n_classes,), default=None
+        Class weights α: none, inverse class frequency (n / (k n_c), from
+        the class counts), or given.
+    class_counts : array-like of shape (n_classes,), default=None
+        Training rows per class; needed for ``alpha="balanced"`` only.
+    reduction : {"mean", "sum", "none"}, default="mean"
+
+    Examples
+    --------
+    >>> import torch
+    >>> from wsample_sk.losses import FocalLoss
+    >>> z, y = torch.tensor([[2.0, 0.0], [0.0, 2.0]]), torch.tensor([0, 0])
+    >>> FocalLoss(gamma=2.0, reduction="none")(z, y)
+    tensor([0.0018, 1.6501])
+    """
+
+    def __init__(
+        self,
+        gamma: float = 2.0,
+        alpha: Any = None,
+        class_counts: Any = None,
+        reduction: str = "mean",
+    ):
+        check_scalar(gamma, "gamma", Real, min_val=0.0)
+        self.gamma = float(gamma)
+        if not (alpha is None or (isinstance(alpha, str) and alpha == "balanced")):
+            alpha = _check_counts(alpha)
+        self.alpha = alpha
+        super().__init__(class_counts, reduction)
+
+    def _class_weights(self, logits: torch.Tensor) -> torch.Tensor | None:
+        if self.alpha is None:
+            return None
+        if isinstance(self.alpha, str):  # "balanced"
+            counts = self._counts_for(logits)
+            weights = counts.sum() / (len(counts) * counts)
+        else:
+            weights = self.alpha
+            if len(weights) != logits.shape[1]:
+                raise ValueError(
+                    f"alpha has {len(weights)} class weights but the logits have "
+                    f"{logits.shape[1]} columns."
+                )
+        return weights.to(logits.device, logits.dtype)
+
+    def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        log_p = torch.log_softmax(logits, dim=-1).gather(1, target[:, None])[:, 0]
+        # (1 - p) from expm1 is exact near p = 1; the floor keeps the gradient
+        # of (1 - p)^gamma finite there for gamma < 1
+        one_minus_p = (-torch.expm1(log_p)).clamp_min(torch.finfo(log_p.dtype).tiny)
+        losses = -(one_minus_p**self.gamma) * log_p
+        weights = self._class_weights(logits)
+        if weights is not None:
+            losses = losses * weights[target]
+        return self._reduce(losses)
