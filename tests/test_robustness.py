@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.datasets import make_classification
+from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import KFold, cross_validate
 from skorch.dataset import ValidSplit
 
@@ -351,10 +352,11 @@ def assert_probabilities(proba):
 )
 def test_predict_proba_rows_are_probabilities(data, params):
     X, y = data
-    clf = WeightedSamplingClassifier(sampling="balanced", **params, **FAST).fit(X, y)
+    fit_params = {**FAST, "max_epochs": 10}  # enough to learn something with SGD
+    clf = WeightedSamplingClassifier(sampling="balanced", **params, **fit_params).fit(X, y)
     assert_probabilities(clf.predict_proba(X))
-    if "module" not in params:
-        assert clf.score(X, y) > 0.6
+    if "module" not in params:  # the probabilities mean something: better than chance
+        assert balanced_accuracy_score(y, clf.predict(X)) > 0.6
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,9 @@ Every public name has one import path:
 
 The implementation lives in ``_``-prefixed modules: ``_classifier`` (the
 estimator, in terms of skorch's hooks), ``_schedule`` (the one owner of a
-fit's training weights), ``_samplers``, ``_loading`` (batch-at-once loading),
-``_strategies``, ``_validation``, ``_labels``, ``_seeding`` and
-``_parallel``.
+fit's training weights), ``_samplers``, ``_stratified`` (exact class
+quotas), ``_loading`` (batch-at-once loading), ``_strategies``,
+``_validation``, ``_labels``, ``_seeding`` and ``_parallel``.
 """
 
 from ._classifier import WeightedSamplingClassifier
@@ -31,15 +31,18 @@ from ._strategies import (
     class_sampling_distribution,
     compute_sampling_weights,
 )
+from ._stratified import BalancedBatchSampler, StratifiedSampler
 from ._validation import check_sampling_weights
 
 __version__ = "0.2.0"
 
 __all__ = [
     "STRATEGIES",
+    "BalancedBatchSampler",
     "BatchIndexSampler",
     "DistributedWeightedSampler",
     "PermutationSampler",
+    "StratifiedSampler",
     "Strategy",
     "WeightSchedule",
     "WeightedSampler",

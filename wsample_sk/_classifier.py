@@ -183,6 +183,25 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         parameter named ``epoch``). Computed from the labels of the training
         part; multiplied by ``sample_weight`` when both are given. See
         :func:`~wsample_sk.check_sampling`.
+    sampling_strategy : None, float, str, dict or callable, default=None
+        Exact class counts per epoch instead of weighted draws: every epoch
+        holds exactly this many rows of each class (drawn within the class
+        uniformly or in proportion to ``sample_weight``, with or without
+        ``replacement``), in imbalanced-learn's vocabulary (``"auto"``,
+        ``"minority"``, ``"not majority"``, a float ratio, a dict of counts,
+        a callable), resolved by imbalanced-learn itself; see
+        :class:`~wsample_sk.StratifiedSampler`. Does not combine with
+        ``sampling``, ``batch_composition``, ``weight_mode="loss"`` or
+        ``samples_per_epoch``.
+    sampling_type : {"over-sampling", "under-sampling"}, default="over-sampling"
+        Whether ``sampling_strategy`` speaks as ``RandomOverSampler`` (counts
+        to reach by adding rows) or ``RandomUnderSampler`` (counts to keep).
+    batch_composition : None, "equal", "stratified", dict or (P, K), default=None
+        Every batch with a fixed class composition: equal shares, the classes'
+        own frequencies, ``{label: share}``, or ``(P, K)``: P classes at random,
+        K rows each (batches of P x K rows); see
+        :class:`~wsample_sk.BalancedBatchSampler`. The same exclusions as
+        ``sampling_strategy``.
     beta : float, default=0.999
         β of ``sampling="effective"``, in [0, 1).
     deferred_start : int or float, default=0.8
@@ -294,6 +313,15 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         "torch_load_kwargs": [None, dict],
         "classes": [None, "array-like"],
         "sampling": [None, StrOptions(set(STRATEGIES)), Mapping, callable],
+        "sampling_strategy": [
+            None,
+            Interval(RealNotInt, 0, 1, closed="right"),
+            StrOptions({"auto", "minority", "majority", "not minority", "not majority", "all"}),
+            Mapping,
+            callable,
+        ],
+        "sampling_type": [StrOptions({"over-sampling", "under-sampling"})],
+        "batch_composition": [None, StrOptions({"equal", "stratified"}), Mapping, tuple],
         "beta": [Interval(Real, 0, 1, closed="left")],
         "deferred_start": [
             Interval(Integral, 0, None, closed="left"),
@@ -323,6 +351,9 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         module: Any = None,
         *,
         sampling: Any = None,
+        sampling_strategy: Any = None,
+        sampling_type: str = "over-sampling",
+        batch_composition: Any = None,
         beta: float = 0.999,
         deferred_start: int | float = 0.8,
         weight_mode: str = "sample",
@@ -352,6 +383,9 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
             **kwargs,
         )
         self.sampling = sampling
+        self.sampling_strategy = sampling_strategy
+        self.sampling_type = sampling_type
+        self.batch_composition = batch_composition
         self.beta = beta
         self.deferred_start = deferred_start
         self.weight_mode = weight_mode
@@ -393,7 +427,47 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
             if size is not None and size != -1:
                 check_count(size, f"{prefix}__batch_size")
         check_samples_per_epoch(self.samples_per_epoch, 1)
+        self._check_quota_params()
         return check_sampling(self.sampling, beta=self.beta, deferred_start=self.deferred_start)
+
+    def _check_quota_params(self) -> None:
+        """The one rule for exact quotas: they alone decide the class mix.
+
+        ``sampling_strategy`` (rows per class per epoch) and
+        ``batch_composition`` (rows per class per batch) each fix the class
+        mix of the draws, so neither combines with ``sampling`` (class weights
+        for the draws), with the other, with ``weight_mode="loss"`` (no draws)
+        or with ``samples_per_epoch`` (the quotas set the epoch's size).
+        ``sample_weight`` still chooses rows within a class.
+        """
+        quotas = [
+            name
+            for name in ("sampling_strategy", "batch_composition")
+            if getattr(self, name) is not None
+        ]
+        if not quotas:
+            return
+        others = {
+            "sampling": self.sampling is not None,
+            "weight_mode='loss'": self.weight_mode == "loss",
+            "samples_per_epoch": self.samples_per_epoch is not None,
+            quotas[-1]: len(quotas) > 1,
+        }
+        clash = [name for name, on in others.items() if on]
+        if clash:
+            raise ValueError(
+                f"{quotas[0]} fixes how many rows of each class are drawn, so it does "
+                f"not combine with {clash[0]}; use one or the other (sample_weight "
+                "still chooses rows within a class)."
+            )
+        composition = self.batch_composition
+        if isinstance(composition, tuple) and not (
+            len(composition) == 2 and all(isinstance(v, Integral) for v in composition)
+        ):
+            raise ValueError(
+                "batch_composition as a tuple is (classes per batch, samples per class); "
+                f"got {composition!r}."
+            )
 
     # -- labels --------------------------------------------------------------
     def _output_labels(self) -> np.ndarray | None:
@@ -718,12 +792,13 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
 
     def _schedule_for(self, dataset_train: Any, data: _FitData) -> WeightSchedule:
         rows = rows_in(dataset_train, data.dataset)
-        weighted = (
+        needs_rows = (
             data.strategy is not None
             or data.sample_weight is not None
-            or self.weight_mode == "loss"
+            or self.sampling_strategy is not None
+            or self.batch_composition is not None
         )
-        if rows is None and weighted and (data.strategy or data.sample_weight is not None):
+        if rows is None and needs_rows:
             raise ValueError(
                 "train_split must return torch Subsets of the dataset it is given "
                 "(as skorch's ValidSplit does), so that each row keeps its "
@@ -745,6 +820,11 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
             samples_per_epoch=self.samples_per_epoch,
             n_epochs=self.max_epochs,
             seed=data.seed,
+            sampling_strategy=self.sampling_strategy,
+            sampling_type=self.sampling_type,
+            batch_composition=self.batch_composition,
+            batch_size=self.get_params_for("iterator_train").get("batch_size", self.batch_size),
+            world=_parallel.world(),
         )
 
     def get_iterator(self, dataset: Any, training: bool = False):
@@ -796,8 +876,20 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         schedule.external = user_sampler is not None or user_batches is not None
         schedule.sampler.ordered = shuffle is False
         world, rank = _parallel.world()
+        if schedule.batch_sampler is not None:  # batch_composition
+            if user_batches is not None or user_sampler is not None:
+                raise ValueError(
+                    "batch_composition builds the batches; it does not combine with "
+                    "iterator_train__sampler or __batch_sampler."
+                )
+            user_batches = schedule.batch_sampler
         if user_batches is not None:
             recorder = RowRecorder(user_batches, batched=True)
+            if view is not None:  # whole batches by one indexing operation
+                loader = iterator(
+                    view, sampler=recorder, batch_size=None, collate_fn=as_is, **kwargs
+                )
+                return TrainingLoader(loader, recorder.take, schedule.on_batch)
             loader = iterator(dataset, batch_sampler=recorder, **kwargs)
             return TrainingLoader(loader, recorder.take, schedule.on_batch)
         if user_sampler is not None:
@@ -1030,4 +1122,3 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
                 "its output size must match the classes."
             )
         return labels[positions]
-

@@ -87,6 +87,89 @@ class _GuideTable:
         return out
 
 
+def _group_codes(groups: np.ndarray) -> np.ndarray:
+    """Groups as codes ``0 ..``: class codes as they are (O(n)), others via unique."""
+    if groups.dtype.kind in "iu" and len(groups) and groups.min() >= 0:
+        if groups.max() < 2 * len(groups) + 16:
+            return groups.astype(np.intp, copy=False)
+    return np.unique(groups, return_inverse=True)[1]
+
+
+def _drop_empty(inverse: np.ndarray, counts: np.ndarray):
+    """Renumber codes so that no group is empty."""
+    if counts.all():
+        return inverse, counts
+    present = np.flatnonzero(counts)
+    new = np.full(len(counts), -1)
+    new[present] = np.arange(len(present))
+    return new[inverse], counts[present]
+
+
+class _GroupTable:
+    """Two-stage draws for weights constant within groups (classes).
+
+    A draw picks a group with probability (its rows x its weight) / total,
+    then a row of it uniformly, both from one uniform number: where it falls
+    among the groups' cumulative masses gives the group, where it falls
+    within that group's interval the row. One gather from a row table
+    (int32 when it fits) per draw, instead of a walk over ``n`` cumulative
+    weights.
+    """
+
+    _FEW = 16  # up to this many groups, compare with each boundary; else search
+
+    def __init__(self, weights: np.ndarray, groups: np.ndarray) -> None:
+        inverse = _group_codes(groups)
+        counts = np.bincount(inverse)
+        inverse, counts = _drop_empty(inverse, counts)
+        small = len(weights) < 2**31
+        self.order = np.argsort(inverse, kind="stable").astype(np.int32 if small else np.int64)
+        self.offsets = np.r_[0, np.cumsum(counts)[:-1]].astype(np.float64)
+        self.ends = np.cumsum(counts) - 1
+        mass = relative(weights)[self.order[self.offsets.astype(np.int64)]] * counts
+        cdf = np.cumsum(mass / mass.sum())
+        cdf[-1] = 1.0
+        self.bounds = cdf[:-1]
+        self.lo = np.r_[0.0, cdf[:-1]]
+        width = cdf - self.lo
+        self.scale = np.divide(counts, width, out=np.zeros(len(counts)), where=width > 0)
+
+    @staticmethod
+    def fits(weights: np.ndarray, groups: np.ndarray) -> bool:
+        """Whether ``weights`` are constant within each group."""
+        inverse = _group_codes(groups)
+        first = np.full(inverse.max() + 1, np.nan)
+        first[inverse[::-1]] = weights[::-1]  # any one weight of each group
+        return bool(np.all(weights == first[inverse]))
+
+    def draw(self, k: int, rng: np.random.Generator) -> np.ndarray:
+        out = np.empty(k, dtype=np.int64)
+        size = min(_CHUNK, k)
+        u_buf = np.empty(size)
+        g_buf = np.empty(size, dtype=np.intp)
+        r_buf = np.empty(size, dtype=np.int64)
+        o_buf = np.empty(size, dtype=self.order.dtype)
+        few = len(self.bounds) < self._FEW
+        for start in range(0, k, size):
+            m = min(size, k - start)
+            u, g, r, o = u_buf[:m], g_buf[:m], r_buf[:m], o_buf[:m]
+            rng.random(out=u)
+            if few:  # the group: how many boundaries u has passed
+                g.fill(0)
+                for bound in self.bounds:
+                    g += u >= bound
+            else:
+                g[:] = np.searchsorted(self.bounds, u, side="right")
+            u -= self.lo[g]  # the position within the group's interval ...
+            u *= self.scale[g]  # ... in rows of the group
+            u += self.offsets[g]
+            np.copyto(r, u, casting="unsafe")
+            np.minimum(r, self.ends[g], out=r)  # rounding never leaves the group
+            np.take(self.order, r, out=o)
+            out[start : start + m] = o
+        return out
+
+
 def _weighted_permutation(weights: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     """``k`` distinct indices by successive weighted sampling (exponential keys)."""
     positive = np.flatnonzero(weights)
@@ -224,6 +307,12 @@ class WeightedSampler(_EpochSampler):
         ``num_samples`` may then not exceed the number of positive weights.
     generator : torch.Generator, default=None
         Source of randomness; ``None`` uses torch's global generator.
+    groups : array-like of shape (n,), default=None
+        A group (say, the class) of each sample. When the weights are constant
+        within every group, draws with replacement go in two stages: a group,
+        then a row of it uniformly; the same distribution, fewer memory
+        accesses per draw. Otherwise (or ``None``) a guide table over all the
+        weights is used.
 
     Attributes
     ----------
@@ -256,16 +345,24 @@ class WeightedSampler(_EpochSampler):
         num_samples: int | None = None,
         replacement: bool = True,
         generator: torch.Generator | None = None,
+        *,
+        groups: Any = None,
     ) -> None:
         if not isinstance(replacement, (bool, np.bool_)):
             raise ValueError(f"replacement must be a bool; got {replacement!r}.")
         self.replacement = bool(replacement)
+        self.groups = None if groups is None else np.asarray(groups)
         super().__init__(0, generator)
         self._fixed = num_samples is not None
         w = check_sampling_weights(weights, name="weights")
         self._accept(w)
         if self._fixed:
             self.num_samples = num_samples
+        if self.groups is not None and self.groups.shape != (len(self._w),):
+            raise ValueError(
+                f"groups must hold one group per weight ({len(self._w)}); "
+                f"got shape {self.groups.shape}."
+            )
         self._check_positive()
 
     @property
@@ -288,7 +385,7 @@ class WeightedSampler(_EpochSampler):
         self._w = w
         self._weights = torch.from_numpy(w)
         self._version = self._weights._version
-        self._table: _GuideTable | None = None
+        self._table: _GuideTable | _GroupTable | None = None
 
     def _check_positive(self) -> None:
         if not self.replacement:
@@ -311,7 +408,11 @@ class WeightedSampler(_EpochSampler):
         if not self.replacement:
             return _weighted_permutation(w, self.num_samples, rng)
         if self._table is None:
-            self._table = _GuideTable(w)
+            grouped = self.groups is not None and len(self.groups) == len(w)
+            if grouped and _GroupTable.fits(w, self.groups):
+                self._table = _GroupTable(w, self.groups)
+            else:
+                self._table = _GuideTable(w)
         return self._table.draw(self.num_samples, rng)
 
 
@@ -501,7 +602,9 @@ class BatchIndexSampler(Sampler):
         if sampler is None and n is None:
             raise ValueError("n is required when sampler is None.")
         self._n = None if sampler is not None else check_count(n, "n")
-        self._pass: tuple[np.ndarray, list[int]] | None = None
+        self._pass: tuple | None = None
+        self._resume: tuple[list[int], int] | None = None
+        self._yielded = 0
 
     @property
     def n(self) -> int:
@@ -523,19 +626,50 @@ class BatchIndexSampler(Sampler):
             for start in self._starts():
                 yield slice(start, min(start + bs, n))
             return
-        if hasattr(self.sampler, "draw"):
+        if self._resume is not None:
+            seed, first = self._resume
+            self._resume = None
+        else:
+            seed = self.sampler._next_seed() if hasattr(self.sampler, "_next_seed") else None
+            first = 0
+        if seed is not None:
+            idx = self.sampler._draw_pass(seed)
+        elif hasattr(self.sampler, "draw"):
             idx = self.sampler.draw()
         else:
             idx = np.fromiter(iter(self.sampler), dtype=np.int64, count=self.n)
-        self._pass = (idx, self._starts())  # kept: rows_of reads batches from it
+        starts = self._starts()
+        self._pass = (idx, starts, seed, first)  # kept: rows_of reads batches from it
+        self._yielded = first
         batches = idx.tolist() if self.as_lists else torch.from_numpy(idx)
-        for start in self._pass[1]:
+        for start in starts[first:]:
+            self._yielded += 1
             yield batches[start : start + bs]
 
     def rows_of(self, k: int) -> np.ndarray:
-        """The indices of the ``k``-th batch of the current pass (counted from 0)."""
-        idx, starts = self._pass
-        return idx[starts[k] : starts[k] + self.batch_size]
+        """The indices of the ``k``-th batch yielded in the current pass (from 0)."""
+        idx, starts, _, first = self._pass
+        start = starts[first + k]
+        return idx[start : start + self.batch_size]
+
+    def state_dict(self) -> dict:
+        """The state, to resume a pass after the batches already yielded."""
+        inner = self.sampler.state_dict() if hasattr(self.sampler, "state_dict") else None
+        seed, position = None, 0
+        if self._pass is not None and self._yielded < len(self._pass[1]):
+            seed, position = self._pass[2], self._yielded
+        return {"sampler": inner, "seed": seed, "position": position}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore ``state_dict()``: the next pass continues the recorded one.
+
+        Exact when the inner sampler is one of the package's (its passes are
+        seeded); another sampler's pass cannot be replayed.
+        """
+        if state["sampler"] is not None:
+            self.sampler.load_state_dict(state["sampler"])
+        if state["seed"] is not None:
+            self._resume = (list(state["seed"]), state["position"])
 
     def __len__(self) -> int:
         n_batches = (

@@ -21,6 +21,7 @@ from torch.utils.data import Sampler
 from ._samplers import PermutationSampler, WeightedSampler
 from ._seeding import derive_seed
 from ._strategies import Strategy, combine_weights, warn_on_empty_classes
+from ._stratified import BalancedBatchSampler, StratifiedSampler
 from ._validation import check_samples_per_epoch, check_sampling_weights, relative
 
 __all__ = ["WeightSchedule"]
@@ -41,11 +42,14 @@ class _EpochDraws(Sampler[int]):
             n, generator=torch.Generator().manual_seed(derive_seed(seed, "shuffle"))
         )
         self.weighted: WeightedSampler | None = None
+        self.stratified: StratifiedSampler | None = None
         self.current: Any = self.shuffle
         self.ordered = False  # iterator_train__shuffle=False: uniform passes in order
         self.last_draw: np.ndarray | None = None
 
-    def use(self, weights: np.ndarray | None, num_samples: int) -> None:
+    def use(
+        self, weights: np.ndarray | None, num_samples: int, groups: np.ndarray | None = None
+    ) -> None:
         if weights is None:
             self.shuffle.num_samples = num_samples
             self.current = self.shuffle
@@ -56,16 +60,31 @@ class _EpochDraws(Sampler[int]):
                 num_samples,
                 replacement=self.replacement,
                 generator=torch.Generator().manual_seed(derive_seed(self._seed, "draws")),
+                groups=groups,
             )
         else:
+            self.weighted.groups = groups
             self.weighted.weights = weights
             self.weighted.num_samples = num_samples
         self.current = self.weighted
 
+    def use_quotas(self, sampler: StratifiedSampler) -> None:
+        self.stratified = self.current = sampler
+
     def set_epoch(self, epoch: int) -> None:
-        self.shuffle.set_epoch(epoch)
-        if self.weighted is not None:
-            self.weighted.set_epoch(epoch)
+        for sampler in (self.shuffle, self.weighted, self.stratified):
+            if sampler is not None:
+                sampler.set_epoch(epoch)
+
+    # the seeding protocol of the package's samplers, for BatchIndexSampler
+    def _next_seed(self) -> list[int] | None:
+        return None if self.ordered else self.current._next_seed()
+
+    def _draw_pass(self, seed: list[int] | None) -> np.ndarray:
+        if seed is None:
+            return self.draw()
+        self.last_draw = self.current._draw_pass(seed)
+        return self.last_draw
 
     def draw(self) -> np.ndarray:
         if self.ordered and self.current is self.shuffle:
@@ -81,6 +100,18 @@ class _EpochDraws(Sampler[int]):
 
     def __len__(self) -> int:
         return len(self.current)
+
+    def state_dict(self) -> dict:
+        """The states of the samplers this one chooses between."""
+        return {
+            name: getattr(self, name).state_dict()
+            for name in ("shuffle", "weighted", "stratified")
+            if getattr(self, name) is not None
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        for name, sub in state.items():
+            getattr(self, name).load_state_dict(sub)
 
 
 class WeightSchedule:
@@ -155,7 +186,17 @@ class WeightSchedule:
         samples_per_epoch: Any = None,
         n_epochs: int = 1,
         seed: int = 0,
+        sampling_strategy: Any = None,
+        sampling_type: str = "over-sampling",
+        batch_composition: Any = None,
+        batch_size: int = 128,
+        world: tuple[int, int] = (1, 0),
     ) -> None:
+        if (sampling_strategy is not None or batch_composition is not None) and codes is None:
+            raise ValueError(
+                "Exact class quotas (sampling_strategy, batch_composition) need the "
+                "class labels of the training rows: pass y to fit."
+            )
         if strategy is not None and codes is None:
             raise ValueError(
                 f"sampling={strategy.name!r} needs the class labels of the training "
@@ -183,6 +224,41 @@ class WeightSchedule:
         self.class_counts = counts
         self.class_prior = counts / max(counts.sum(), 1)
         self.sampling_prior = self.class_prior
+        self.quotas = sampling_strategy is not None or batch_composition is not None
+        self.batch_sampler: BalancedBatchSampler | None = None
+        if sampling_strategy is not None:
+            stratified = StratifiedSampler(
+                labels,
+                sampling_strategy,
+                sample_weight=sample_weight,
+                replacement=replacement,
+                generator=torch.Generator().manual_seed(derive_seed(seed, "draws")),
+                sampling_type=sampling_type,
+            )
+            self.sampler.use_quotas(stratified)
+            per_class = np.array([stratified.class_counts_.get(c, 0) for c in classes.tolist()])
+            self.sampling_prior = per_class / per_class.sum()
+        if batch_composition is not None:
+            pk = isinstance(batch_composition, tuple)
+            self.batch_sampler = BalancedBatchSampler(
+                codes,
+                None if pk else batch_size,
+                class_shares=_shares_by_code(batch_composition, classes),
+                classes_per_batch=batch_composition[0] if pk else None,
+                samples_per_class=batch_composition[1] if pk else None,
+                sample_weight=sample_weight,
+                replacement=replacement,
+                generator=torch.Generator().manual_seed(derive_seed(seed, "draws")),
+                num_replicas=world[0],
+                rank=world[1],
+            )
+            per_batch = np.zeros(len(classes))
+            if pk:
+                per_batch[counts > 0] = 1.0
+            else:
+                for code, rows in self.batch_sampler.batch_counts_.items():
+                    per_batch[code] = rows
+            self.sampling_prior = per_batch / per_batch.sum()
 
     # -- the weights -------------------------------------------------------
     def set_factor(self, factor: Any) -> None:
@@ -192,6 +268,11 @@ class WeightSchedule:
         factor is validated here and applied at the next epoch's start, in
         either ``weight_mode``.
         """
+        if self.quotas:
+            raise ValueError(
+                "The weights cannot change during training when exact class quotas "
+                "(sampling_strategy, batch_composition) decide the draws."
+            )
         self._factor = check_sampling_weights(factor, self.n, name="the reweighting factor")
         self._stale = True
 
@@ -218,6 +299,12 @@ class WeightSchedule:
 
     def begin_epoch(self, epoch: int) -> None:
         """Compute epoch ``epoch``'s weights (when they change) and seed its draws."""
+        if self.quotas:  # the quotas were fixed when the schedule was built
+            self.sampler.set_epoch(epoch)
+            if self.batch_sampler is not None:
+                self.batch_sampler.set_epoch(epoch)
+            self._delivered = []
+            return
         if self._stale or (self.strategy is not None and self.strategy.dynamic):
             self.weights = self._compute(epoch)
             self._stale = self._first = False
@@ -255,7 +342,10 @@ class WeightSchedule:
                     f"Cannot draw {num_samples} samples without replacement from "
                     f"{positive} training rows with a positive weight."
                 )
-        self.sampler.use(w, num_samples)
+        # class-level weights draw in two stages: a class, then a row of it
+        class_level = self.strategy is not None and self.strategy.class_level
+        plain = class_level and self.sample_weight is None and self._factor is None
+        self.sampler.use(w, num_samples, self.codes if plain else None)
 
     @property
     def factor(self) -> np.ndarray | None:
@@ -315,3 +405,16 @@ class WeightSchedule:
         rel = relative(self.weights)
         return float(rel.sum() ** 2 / np.square(rel).sum() / self.n)
 
+
+def _shares_by_code(composition: Any, classes: np.ndarray) -> Any:
+    """``batch_composition``'s shares keyed by class code (labels in a dict)."""
+    if isinstance(composition, dict):
+        position = {c: i for i, c in enumerate(classes.tolist())}
+        unknown = [c for c in composition if c not in position]
+        if unknown:
+            raise ValueError(
+                f"batch_composition names class(es) {unknown!r} that are not among "
+                f"the classes {classes.tolist()!r}."
+            )
+        return {position[c]: share for c, share in composition.items()}
+    return "equal" if isinstance(composition, tuple) else composition

@@ -233,9 +233,7 @@ def _check_fraction_or_epoch(value: Any, name: str) -> int | float:
             raise ValueError(f"{name} must be an epoch >= 0; got {value!r}.")
         return int(value)
     if not 0.0 <= value <= 1.0:
-        raise ValueError(
-            f"{name} as a float is a fraction of max_epochs in [0, 1]; got {value!r}."
-        )
+        raise ValueError(f"{name} as a float is a fraction of max_epochs in [0, 1]; got {value!r}.")
     return float(value)
 
 

@@ -185,7 +185,7 @@ class LDAMLoss(_CountedLoss):
         """Δ_c per class, or ``None`` before the counts are known."""
         if self.class_counts is None:
             return None
-        raw = self.class_counts ** -0.25
+        raw = self.class_counts**-0.25
         return raw * (self.max_margin / raw.max())
 
     def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,403 @@
+"""Exact class quotas: per epoch (:class:`StratifiedSampler`) and per batch
+(:class:`BalancedBatchSampler`).
+
+Weighted draws give the intended class mix on average; these samplers give
+it exactly. The per-epoch counts are given in imbalanced-learn's
+``sampling_strategy`` vocabulary and resolved by imbalanced-learn's own
+:func:`~imblearn.utils.check_sampling_strategy`, so ``"auto"``,
+``"minority"``, a float ratio, a dict or a callable mean what they mean for
+``RandomOverSampler`` (``sampling_type="over-sampling"``) or
+``RandomUnderSampler`` (``"under-sampling"``). Within a class, rows are chosen
+uniformly or in proportion to ``sample_weight``. Both samplers reseed per
+epoch (``set_epoch``) and resume mid-pass (``state_dict``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import torch
+from imblearn.utils import check_sampling_strategy
+
+from ._samplers import _EpochSampler, _GuideTable, _weighted_permutation
+from ._validation import check_count, check_num_draws, check_sampling_weights
+
+__all__ = ["BalancedBatchSampler", "StratifiedSampler", "resolve_class_counts"]
+
+SAMPLING_TYPES = ("over-sampling", "under-sampling")
+
+
+def resolve_class_counts(
+    y: Any, sampling_strategy: Any = "auto", sampling_type: str = "over-sampling"
+) -> dict:
+    """Rows per class in an epoch, from imbalanced-learn's ``sampling_strategy``.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Class labels.
+    sampling_strategy : float, str, dict or callable, default="auto"
+        As for imbalanced-learn's ``RandomOverSampler`` /
+        ``RandomUnderSampler``.
+    sampling_type : {"over-sampling", "under-sampling"}, default="over-sampling"
+        Which of the two the strategy speaks of.
+
+    Returns
+    -------
+    counts : dict
+        ``{label: rows of that class per epoch}``, every class of ``y``.
+
+    Examples
+    --------
+    >>> from wsample_sk._stratified import resolve_class_counts
+    >>> y = ["a"] * 6 + ["b"] * 3 + ["c"]
+    >>> resolve_class_counts(y, "auto")
+    {'a': 6, 'b': 6, 'c': 6}
+    >>> resolve_class_counts(y, "auto", "under-sampling")
+    {'a': 1, 'b': 1, 'c': 1}
+    """
+    if sampling_type not in SAMPLING_TYPES:
+        raise ValueError(
+            f"sampling_type must be one of {list(SAMPLING_TYPES)}; got {sampling_type!r}."
+        )
+    y = np.asarray(y)
+    classes, counts = np.unique(y, return_counts=True)
+    natural = dict(zip(classes.tolist(), counts.tolist(), strict=True))
+    resolved = check_sampling_strategy(sampling_strategy, y, sampling_type)
+    out = dict(natural)
+    for label, n in resolved.items():
+        label = label.item() if hasattr(label, "item") else label
+        out[label] = natural[label] + int(n) if sampling_type == "over-sampling" else int(n)
+    return out
+
+
+class _WithinClass:
+    """Draws of rows within one class: uniform or in proportion to weights."""
+
+    def __init__(self, rows: np.ndarray, weights: np.ndarray | None) -> None:
+        self.rows = rows
+        self.weights = None
+        if weights is not None and not np.all(weights == weights[0]):
+            self.weights = weights
+        self._table: _GuideTable | None = None
+        self.positive = len(rows) if weights is None else int(np.count_nonzero(weights))
+
+    def draw(self, k: int, replacement: bool, rng: np.random.Generator) -> np.ndarray:
+        if k == 0:
+            return self.rows[:0]
+        if self.weights is None:
+            if replacement:
+                return self.rows[rng.integers(0, len(self.rows), k)]
+            return self.rows[rng.permutation(len(self.rows))[:k]]
+        if not replacement:
+            return self.rows[_weighted_permutation(self.weights, k, rng)]
+        if self._table is None:
+            self._table = _GuideTable(self.weights)
+        return self.rows[self._table.draw(k, rng)]
+
+
+def _split_by_class(codes: np.ndarray, k: int, sample_weight: np.ndarray | None):
+    order = np.argsort(codes, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(codes, minlength=k))]
+    return [
+        _WithinClass(
+            order[bounds[c] : bounds[c + 1]],
+            None if sample_weight is None else sample_weight[order[bounds[c] : bounds[c + 1]]],
+        )
+        for c in range(k)
+    ]
+
+
+class StratifiedSampler(_EpochSampler):
+    """Every epoch, exactly a given number of rows of each class, in random order.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Class labels.
+    sampling_strategy : float, str, dict or callable, default="auto"
+        How many rows of each class an epoch holds, in imbalanced-learn's
+        vocabulary (see :func:`resolve_class_counts`): ``"auto"`` over-samples
+        every class to the majority's count.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Within a class, rows are drawn in proportion to these (uniformly if
+        ``None``). Valid weights as everywhere: finite, non-negative.
+    replacement : bool, default=True
+        Draw rows of a class with replacement; without, a class cannot be
+        asked for more rows than it has (with a positive weight).
+    generator : torch.Generator, default=None
+        Source of randomness; ``None`` uses torch's global generator.
+    sampling_type : {"over-sampling", "under-sampling"}, default="over-sampling"
+        Which imbalanced-learn sampler ``sampling_strategy`` speaks as.
+
+    Attributes
+    ----------
+    class_counts_ : dict
+        ``{label: rows per epoch}``.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from wsample_sk import StratifiedSampler
+    >>> y = np.array([0] * 8 + [1] * 2)
+    >>> s = StratifiedSampler(y, "auto", generator=torch.Generator().manual_seed(0))
+    >>> np.bincount(y[list(s)])
+    array([8, 8])
+    """
+
+    def __init__(
+        self,
+        y: Any,
+        sampling_strategy: Any = "auto",
+        sample_weight: Any = None,
+        replacement: bool = True,
+        generator: torch.Generator | None = None,
+        sampling_type: str = "over-sampling",
+    ) -> None:
+        if not isinstance(replacement, (bool, np.bool_)):
+            raise ValueError(f"replacement must be a bool; got {replacement!r}.")
+        y = np.asarray(y)
+        if y.ndim != 1:
+            raise ValueError(f"y must be 1-D; got shape {y.shape}.")
+        self.replacement = bool(replacement)
+        self.class_counts_ = resolve_class_counts(y, sampling_strategy, sampling_type)
+        classes, codes = np.unique(y, return_inverse=True)
+        sw = None if sample_weight is None else check_sampling_weights(sample_weight, len(y))
+        self._within = _split_by_class(codes, len(classes), sw)
+        self._quota = np.array([self.class_counts_[c] for c in classes.tolist()], dtype=np.int64)
+        for label, quota, within in zip(classes.tolist(), self._quota, self._within, strict=True):
+            if quota and not within.positive:
+                raise ValueError(
+                    f"Class {label!r} is asked for {quota} rows but all its weights are zero."
+                )
+            if not self.replacement and quota > within.positive:
+                raise ValueError(
+                    f"Cannot draw {quota} rows of class {label!r} without replacement: "
+                    f"it has {within.positive} (with a positive weight). Over-sampling "
+                    "needs replacement=True."
+                )
+        super().__init__(check_num_draws(int(self._quota.sum())), generator)
+
+    def _draw(self, rng: np.random.Generator) -> np.ndarray:
+        parts = [
+            within.draw(int(q), self.replacement, rng)
+            for within, q in zip(self._within, self._quota, strict=True)
+        ]
+        epoch = np.concatenate(parts)
+        return epoch[rng.permutation(len(epoch))]
+
+
+class BalancedBatchSampler(_EpochSampler):
+    """Batches with a fixed class composition, for ``DataLoader(batch_sampler=...)``.
+
+    Two compositions:
+
+    * **shares** (default): every batch holds ``round(share_c * batch_size)``
+      rows of class *c* (largest remainders; at least one row of every class
+      with a positive share). ``class_shares="equal"`` gives equal shares,
+      ``"stratified"`` the classes' own frequencies, a dict ``{label: share}``
+      any other;
+    * **P x K** (metric learning): ``classes_per_batch=P`` classes drawn at
+      random for each batch, ``samples_per_class=K`` rows of each.
+
+    Within a class, rows are drawn uniformly (or in proportion to
+    ``sample_weight``); without replacement each class is walked through in a
+    random order and restarted when it runs out, so every row is used before
+    any repeats. Under ``DistributedDataParallel`` every rank computes the
+    same batches for the epoch and keeps batches ``rank, rank + num_replicas,
+    ...``: each rank's batches are stratified, and together they are one draw.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Class labels.
+    batch_size : int, default=None
+        Rows per batch (shares mode); ``P * K`` in P x K mode.
+    class_shares : "equal", "stratified" or dict, default="equal"
+        The composition of a batch in shares mode.
+    classes_per_batch, samples_per_class : int, default=None
+        P and K: both given selects P x K mode.
+    num_batches : int, default=None
+        Batches per epoch over all ranks; ``None`` covers about as many rows
+        as there are (``len(y) // batch_size``, at least one).
+    sample_weight : array-like of shape (n_samples,), default=None
+        Within-class weights.
+    replacement : bool, default=False
+        Draw rows within a class with replacement (i.i.d.).
+    generator : torch.Generator, default=None
+        Source of randomness.
+    num_replicas, rank : int, default=1, 0
+        Data-parallel sharding.
+
+    Attributes
+    ----------
+    batch_counts_ : dict
+        ``{label: rows per batch}`` in shares mode.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from wsample_sk import BalancedBatchSampler
+    >>> y = np.array([0] * 90 + [1] * 10)
+    >>> s = BalancedBatchSampler(y, batch_size=10, generator=torch.Generator().manual_seed(0))
+    >>> [int(np.sum(y[b] == 1)) for b in s][:3]
+    [5, 5, 5]
+    """
+
+    def __init__(
+        self,
+        y: Any,
+        batch_size: int | None = None,
+        *,
+        class_shares: Any = "equal",
+        classes_per_batch: int | None = None,
+        samples_per_class: int | None = None,
+        num_batches: int | None = None,
+        sample_weight: Any = None,
+        replacement: bool = False,
+        generator: torch.Generator | None = None,
+        num_replicas: int = 1,
+        rank: int = 0,
+    ) -> None:
+        y = np.asarray(y)
+        if y.ndim != 1:
+            raise ValueError(f"y must be 1-D; got shape {y.shape}.")
+        if not isinstance(replacement, (bool, np.bool_)):
+            raise ValueError(f"replacement must be a bool; got {replacement!r}.")
+        self.replacement = bool(replacement)
+        self.num_replicas = check_count(num_replicas, "num_replicas")
+        self.rank = check_count(rank, "rank", min_val=0)
+        if self.rank >= self.num_replicas:
+            raise ValueError(f"rank must be in [0, {self.num_replicas - 1}]; got {rank!r}.")
+        self.classes_, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
+        sw = None if sample_weight is None else check_sampling_weights(sample_weight, len(y))
+        self._within = _split_by_class(codes, len(self.classes_), sw)
+        pk = classes_per_batch is not None or samples_per_class is not None
+        if pk:
+            self._setup_pk(classes_per_batch, samples_per_class, batch_size)
+        else:
+            self._setup_shares(class_shares, batch_size, counts)
+        self._check_enough_rows()
+        if num_batches is None:
+            num_batches = max(1, len(y) // self.batch_size)
+        self.num_batches = check_count(num_batches, "num_batches")
+        self.batches_per_rank = math.ceil(self.num_batches / self.num_replicas)
+        check_num_draws(self.num_batches * self.batch_size)
+        super().__init__(self.batches_per_rank, generator)
+
+    # -- composition ----------------------------------------------------------
+    def _setup_pk(self, p, k, batch_size):
+        if p is None or k is None:
+            raise ValueError("classes_per_batch and samples_per_class go together (P x K).")
+        self.classes_per_batch = check_count(p, "classes_per_batch")
+        self.samples_per_class = check_count(k, "samples_per_class")
+        if self.classes_per_batch > len(self.classes_):
+            raise ValueError(f"classes_per_batch={p} but y has {len(self.classes_)} classes.")
+        size = self.classes_per_batch * self.samples_per_class
+        if batch_size is not None and batch_size != size:
+            raise ValueError(
+                f"batch_size={batch_size} does not match classes_per_batch x "
+                f"samples_per_class = {size}; leave it None."
+            )
+        self.batch_size = size
+        self._per_batch = None
+        self.batch_counts_ = None
+
+    def _setup_shares(self, shares, batch_size, counts):
+        if batch_size is None:
+            raise ValueError("batch_size is required (or classes_per_batch and samples_per_class).")
+        self.batch_size = check_count(batch_size, "batch_size")
+        k = len(self.classes_)
+        if isinstance(shares, str) and shares == "equal":
+            share = np.ones(k)
+        elif isinstance(shares, str) and shares == "stratified":
+            share = counts.astype(np.float64)
+        elif isinstance(shares, Mapping):
+            unknown = [c for c in shares if c not in set(self.classes_.tolist())]
+            if unknown:
+                raise ValueError(
+                    f"class_shares names class(es) {unknown!r} that are not in y "
+                    f"({self.classes_.tolist()!r})."
+                )
+            share = np.array([float(shares.get(c, 0.0)) for c in self.classes_.tolist()])
+        else:
+            raise ValueError(
+                "class_shares must be 'equal', 'stratified' or a dict {label: share}; "
+                f"got {shares!r}."
+            )
+        share = check_sampling_weights(share, name="class_shares")
+        positive = share > 0
+        if positive.sum() > self.batch_size:
+            raise ValueError(
+                f"batch_size={self.batch_size} cannot hold one row of each of the "
+                f"{int(positive.sum())} classes with a positive share."
+            )
+        exact = share / share.sum() * self.batch_size
+        per = np.floor(exact).astype(np.int64)
+        per[positive & (per == 0)] = 1  # every class with a share is in every batch
+        while per.sum() > self.batch_size:  # taken back from the largest
+            per[np.argmax(per - exact)] -= 1
+        while per.sum() < self.batch_size:  # largest remainders
+            per[np.argmax(exact - per)] += 1
+        self._per_batch = per
+        self.batch_counts_ = dict(zip(self.classes_.tolist(), per.tolist(), strict=True))
+
+    def _check_enough_rows(self):
+        need = (
+            np.full(len(self.classes_), self.samples_per_class)
+            if self._per_batch is None
+            else self._per_batch
+        )
+        for label, k, within in zip(self.classes_.tolist(), need, self._within, strict=True):
+            if k and within.positive == 0:
+                raise ValueError(f"Class {label!r} has no row with a positive weight.")
+            if not self.replacement and k > within.positive:
+                raise ValueError(
+                    f"Class {label!r} has {within.positive} rows, fewer than the {k} a "
+                    "batch needs without replacement; pass replacement=True or a "
+                    "smaller K (samples_per_class) / batch_size."
+                )
+
+    # -- the draw ------------------------------------------------------------------
+    def _class_stream(self, c: int, total: int, rng: np.random.Generator) -> np.ndarray:
+        """``total`` rows of class ``c``: i.i.d., or walked through and restarted."""
+        within = self._within[c]
+        if self.replacement:
+            return within.draw(total, True, rng)
+        chunks, left = [], total
+        while left:
+            take = min(left, within.positive)
+            chunks.append(within.draw(take, False, rng))
+            left -= take
+        return np.concatenate(chunks) if chunks else within.rows[:0]
+
+    def _draw(self, rng: np.random.Generator) -> np.ndarray:
+        n_b, bs = self.num_batches, self.batch_size
+        batches = np.empty((n_b, bs), dtype=np.int64)
+        if self._per_batch is not None:
+            col = 0
+            for c, per in enumerate(self._per_batch):
+                if per:
+                    stream = self._class_stream(c, n_b * per, rng)
+                    batches[:, col : col + per] = stream.reshape(n_b, per)
+                    col += per
+        else:
+            p, k = self.classes_per_batch, self.samples_per_class
+            chosen = np.argsort(rng.random((n_b, len(self.classes_))), axis=1)[:, :p]
+            for c in range(len(self.classes_)):
+                where = np.argwhere(chosen == c)  # (batch, slot) pairs, in batch order
+                if len(where):
+                    stream = self._class_stream(c, len(where) * k, rng).reshape(-1, k)
+                    for j in range(k):
+                        batches[where[:, 0], where[:, 1] * k + j] = stream[:, j]
+        # a random order within each batch, so the classes are not in blocks
+        order = np.argsort(rng.random((n_b, bs)), axis=1)
+        batches = np.take_along_axis(batches, order, axis=1)
+        if self.num_replicas > 1:
+            padded = self.batches_per_rank * self.num_replicas
+            batches = np.resize(batches, (padded, bs))  # repeats the head
+            batches = batches[self.rank :: self.num_replicas]
+        return batches
