@@ -7,6 +7,7 @@ Grid search over weighting strategies
 parallel (the estimator clones and pickles).
 """
 
+import matplotlib.pyplot as plt
 import pandas as pd
 from sklearn.datasets import make_classification
 from sklearn.model_selection import GridSearchCV
@@ -27,3 +28,16 @@ results = pd.DataFrame(search.cv_results_)[
 ]
 print(results.sort_values("mean_test_score", ascending=False).to_string(index=False))
 print("best:", search.best_params_)
+
+# mean test score (± std over the folds) of every combination
+table = results.pivot(index="param_sampling", columns="param_weight_mode", values="mean_test_score")
+spread = results.pivot(index="param_sampling", columns="param_weight_mode", values="std_test_score")
+table.index = table.index.astype(str)
+ax = table.plot.barh(xerr=spread.to_numpy().T, capsize=3, figsize=(7, 4))
+low = float((table - spread).min().min())
+ax.set_xlim(max(0.0, low - 0.05), 1.0)
+ax.set(
+    xlabel="balanced accuracy (3-fold CV)", ylabel="sampling", title="GridSearchCV over weightings"
+)
+plt.tight_layout()
+plt.show()

@@ -7,6 +7,7 @@ through ``Pipeline``, ``GridSearchCV`` and ``cross_validate``: each step says
 whether it wants it. Here the scaler does not, the classifier does.
 """
 
+import matplotlib.pyplot as plt
 import numpy as np
 import sklearn
 from sklearn.datasets import make_classification
@@ -37,3 +38,15 @@ print("balanced accuracy per fold:", result["test_score"].round(3))
 print("class mix drawn in fold 0:", result["estimator"][0][-1].sampling_prior_.round(3))
 
 sklearn.set_config(enable_metadata_routing=False)
+
+# what each fold's classifier drew, against the data's own class mix
+fig, ax = plt.subplots(figsize=(6, 3.5))
+natural = np.bincount(y) / len(y)
+drawn = np.array([est[-1].sampling_prior_ for est in result["estimator"]])
+ax.bar(np.arange(2) - 0.2, natural, 0.4, label="natural mix")
+ax.bar(np.arange(2) + 0.2, drawn.mean(axis=0), 0.4, yerr=drawn.std(axis=0), label="drawn (3 folds)")
+ax.set(xticks=[0, 1], xlabel="class", ylabel="share of the training draws")
+ax.set_title("Routed sample_weight x balanced strategy")
+ax.legend()
+plt.tight_layout()
+plt.show()

@@ -11,6 +11,7 @@ Weights are relative: they need not sum to one.
 import tempfile
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
@@ -31,12 +32,25 @@ np.savetxt(path, weights)
 w = np.loadtxt(path)
 print(f"{len(w)} weights from {path.name}: sum={w.sum():.1f} (no need to be 1)")
 
-for name, kwargs in [("uniform", {}), ("file weights", {"sample_weight": w})]:
-    clf = WeightedSamplingClassifier(max_epochs=20, random_state=0)
+scores = {}
+for name, sampling, kwargs in [
+    ("uniform", None, {}),
+    ("file weights", None, {"sample_weight": w}),
+    # both at once: the file's weights times inverse class frequency
+    ("balanced x file", "balanced", {"sample_weight": w}),
+]:
+    clf = WeightedSamplingClassifier(sampling=sampling, max_epochs=20, random_state=0)
     clf.fit(X_train, y_train, **kwargs)
-    print(f"{name:13} balanced accuracy {balanced_accuracy_score(y_test, clf.predict(X_test)):.3f}")
+    scores[name] = balanced_accuracy_score(y_test, clf.predict(X_test))
+    print(f"{name:16} balanced accuracy {scores[name]:.3f}")
 
-# Both at once: the file's weights times inverse class frequency.
-clf = WeightedSamplingClassifier(sampling="balanced", max_epochs=20, random_state=0)
-clf.fit(X_train, y_train, sample_weight=w)
-print(f"balanced x file weights: {balanced_accuracy_score(y_test, clf.predict(X_test)):.3f}")
+fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
+for label in (0, 1):
+    left.hist(w[y_train == label], bins=30, alpha=0.6, label=f"class {label}")
+left.set(xlabel="weight read from the file", ylabel="rows", title="Weights from another model")
+left.legend()
+right.barh(list(scores), list(scores.values()))
+right.set_xlim(min(scores.values()) - 0.05, 1.0)
+right.set(xlabel="balanced accuracy (held out)", title="Second model")
+plt.tight_layout()
+plt.show()

@@ -1,128 +1,301 @@
-"""The comparison (function and command line) on small, fast settings."""
+"""The comparison: built-in data, runs, statistics, report and command line."""
 
+import os
+import signal
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from wsample_sk import _cli as cli
-from wsample_sk.compare import METHODS, METRICS, compare, load_default_data, write_report
+from wsample_sk.compare import (
+    DATASETS,
+    DEFAULT_METHODS,
+    METHODS,
+    METRICS,
+    REFERENCES,
+    compare,
+    format_table,
+    load_dataset,
+    paired_tests,
+    rank_test,
+    summarize,
+    write_report,
+)
+from wsample_sk.compare._metrics import score_fit
 
-FAST = dict(folds=2, max_epochs=3, progress=False)
-
-
-def test_default_data_is_the_documented_imbalanced_subset():
-    X, y = load_default_data()
-    assert X.shape == (393, 30)
-    assert y.value_counts().to_dict() == {"benign": 357, "malignant": 36}
-    X2, y2 = load_default_data()
-    pd.testing.assert_frame_equal(X, X2)
-    assert not load_default_data(seed=1)[0].equals(X)
-
-
-def test_compare_runs_every_method_on_the_same_folds(tmp_path):
-    X, y = load_default_data()
-    summary = compare(X, y, **FAST)
-    assert list(summary.index) == list(METHODS)
-    for metric in METRICS:
-        assert summary[f"{metric}_mean"].notna().all()
-    scores = summary[["balanced_accuracy_mean", "average_precision_mean", "g_mean_mean"]]
-    assert ((scores > 0) & (scores <= 1)).all().all()
-    folds = summary.attrs["folds"]
-    assert len(folds) == 2 * len(METHODS)
-    oof = summary.attrs["oof_proba"]["balanced"]
-    np.testing.assert_allclose(oof.sum(axis=1), 1.0)  # every row predicted once
-    paths = write_report(summary, tmp_path / "out")
-    for path in paths.values():
-        assert path.stat().st_size > 0
-    assert "balanced_accuracy" in paths["markdown"].read_text()
-    assert paths["figure"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+FAST = dict(repeats=1, folds=2, max_epochs=2, progress=False)
 
 
-def test_compare_is_reproducible_and_parallel_gives_the_same_scores():
-    X, y = load_default_data()
-    a = compare(X, y, methods=["balanced", "ros"], **FAST)
-    b = compare(X, y, methods=["balanced", "ros"], n_jobs=2, **FAST)
-    cols = [c for c in a.columns if not c.startswith(("fit_seconds", "peak_memory"))]
+# -- data -------------------------------------------------------------------------------
+def test_the_suite_is_several_imbalanced_data_sets_the_same_every_call():
+    assert len(DATASETS) >= 4
+    sets = [load_dataset(name) for name in DATASETS]
+    assert len({ds.domain for ds in sets}) == len(sets)
+    assert any(ds.y.nunique() > 2 for ds in sets)  # a multiclass set
+    assert len({round(ds.imbalance_ratio) for ds in sets}) > 1
+    for ds in sets:
+        assert ds.imbalance_ratio > 4.9 and len(ds.X) == len(ds.y)  # 1:5 or more
+        again = load_dataset(ds.name)
+        pd.testing.assert_frame_equal(ds.X, again.X)
+        pd.testing.assert_series_equal(ds.y, again.y)
+    assert load_dataset("breast_cancer").y.value_counts().to_dict() == {
+        "benign": 357,
+        "malignant": 36,
+    }
+    with pytest.raises(ValueError, match="Unknown data set 'iris'"):
+        load_dataset("iris")
+
+
+# -- runs ---------------------------------------------------------------------------------
+def test_tidy_results_same_splits_for_every_method_caller_data_untouched():
+    ds = load_dataset("wine")
+    X = ds.X.copy()
+    X.columns = range(X.shape[1])  # integer names must come back as they were
+    before = X.copy()
+    res = compare(datasets=[("w", X, ds.y), "breast_cancer"], methods=["none", "balanced", "ros"],
+                  **FAST)  # fmt: skip
+    pd.testing.assert_frame_equal(X, before)
+    assert list(X.columns) == list(range(13))
+    assert len(res) == 2 * 3 * 2
+    assert set(res.columns) >= {"dataset", "method", "repeat", "fold", *METRICS, "fit_seconds"}
+    assert res[list(METRICS)].notna().all().all()
+    for metric in ("balanced_accuracy", "average_precision", "roc_auc", "ece"):
+        assert res[metric].between(0, 1).all()
+    for (name, method), proba in res.attrs["oof_proba"].items():
+        assert not np.isnan(proba).any(), (name, method)  # every row tested once per repeat
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    assert res.attrs["datasets"]["w"]["classes"] == ["class_0", "class_1", "class_2"]
+
+
+def test_scores_do_not_depend_on_n_jobs():
+    kw = dict(datasets=["wine"], methods=["none", "logit_adjusted", "smote"], **FAST)
+    a, b = compare(n_jobs=1, **kw), compare(n_jobs=2, **kw)
+    cols = ["dataset", "method", "repeat", "fold", *METRICS]
     pd.testing.assert_frame_equal(a[cols], b[cols])
 
 
-def test_compare_handles_categorical_columns_and_multiclass():
-    rng = np.random.default_rng(0)
-    X = pd.DataFrame({"num": rng.normal(size=120), "cat": rng.choice(["a", "b", "c"], 120)})
-    X.loc[3, "num"] = np.nan
-    y = np.repeat(["x", "y", "z"], [80, 30, 10])
-    summary = compare(X, y, methods=["none", "sqrt", "rus"], **FAST)
-    assert summary["macro_f1_mean"].between(0, 1).all()
+def test_every_method_and_reference_runs():
+    assert set(DEFAULT_METHODS) <= set(METHODS)
+    res = compare(datasets=["wine"], methods=list(METHODS), references=True, **FAST)
+    assert set(res["method"]) == set(METHODS) | set(REFERENCES)
+    assert res["balanced_accuracy"].between(0, 1).all()
 
 
 @pytest.mark.parametrize(
     "kwargs, match",
     [
         (dict(methods=["bagging"]), r"Unknown method\(s\) \['bagging'\]"),
-        (dict(y=np.zeros(393)), "single class"),
-        (dict(folds=40), "fewer than folds=40"),
+        (dict(y=np.zeros(111)), "single class"),
+        (dict(folds=40), r"rarest class \('class_2'\) has 10 samples, fewer than folds=40"),
+        (dict(folds=1), "at least 2"),
+        (dict(repeats=0), "repeats must be a positive int"),
+        (dict(y=np.zeros(5)), "X has 111 rows but y has 5"),
     ],
 )
 def test_compare_errors(kwargs, match):
-    X, y = load_default_data()
-    y = kwargs.pop("y", y)
+    ds = load_dataset("wine")
+    y = kwargs.pop("y", ds.y)
     with pytest.raises(ValueError, match=match):
-        compare(X, y, **{**FAST, **kwargs})
+        compare(ds.X, y, **{**FAST, **kwargs})
 
 
-def test_cli_on_a_csv(tmp_path, capsys):
-    X, y = load_default_data()
-    csv = tmp_path / "data.csv"
-    X.assign(label=y).to_csv(csv, index=False)
-    out = tmp_path / "report"
-    assert (
-        cli.main(
-            [
-                "compare",
-                "--csv",
-                str(csv),
-                "--target",
-                "label",
-                "--methods",
-                "none",
-                "balanced",
-                "--folds",
-                "2",
-                "--max-epochs",
-                "2",
-                "--quiet",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+def test_ctrl_c_inside_a_skorch_fit_stops_the_run():
+    ds = load_dataset("digits")
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):  # skorch alone would swallow it
+            compare(datasets=[ds], methods=["none"], repeats=3, max_epochs=400, progress=False)
+    finally:
+        timer.cancel()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+# -- metrics and statistics ------------------------------------------------------------------
+def test_scores_of_perfect_and_of_uninformative_probabilities():
+    y = np.array([0, 0, 0, 1, 1, 2])
+    perfect = score_fit(y, np.eye(3)[y], positive=2)
+    assert perfect["balanced_accuracy"] == perfect["roc_auc"] == perfect["average_precision"] == 1
+    assert perfect["brier"] == perfect["ece"] == 0
+    flat = score_fit(y, np.full((6, 3), 1 / 3), positive=2)
+    assert flat["roc_auc"] == 0.5
+    assert flat["log_loss"] == pytest.approx(np.log(3))
+
+
+def _fake(values: dict, repeats=5, folds=2):
+    rows = []
+    for dataset, methods in values.items():
+        for method, scores in methods.items():
+            for i, s in enumerate(scores):
+                rows.append(dict(dataset=dataset, method=method, repeat=i // folds,
+                                 fold=i % folds, balanced_accuracy=s, brier=1 - s))  # fmt: skip
+    res = pd.DataFrame(rows)
+    res.attrs["settings"] = {"repeats": repeats, "folds": folds}
+    return res
+
+
+def test_corrected_resampled_t_test_by_hand():
+    rng = np.random.default_rng(0)
+    ref = rng.uniform(0.6, 0.8, 10)
+    new = ref + rng.normal(0.05, 0.02, 10)
+    same = ref + rng.normal(0, 0.02, 10)
+    res = _fake({"d": {"none": ref, "new": new, "same": same}})
+    tests = paired_tests(res, "none")
+    d = new - ref
+    t = d.mean() / np.sqrt((1 / 10 + 1 / 1) * d.var(ddof=1))  # n_test / n_train = 1 for 2 folds
+    assert tests.loc[("d", "new"), "t"] == pytest.approx(t)
+    assert tests.loc[("d", "new"), "p"] == pytest.approx(2 * stats.t.sf(abs(t), 9))
+    assert (tests["p_holm"] >= tests["p"]).all()
+    assert tests.loc[("d", "new"), "p"] < tests.loc[("d", "same"), "p"]
+    lower = paired_tests(res, "none", metric="brier")  # lower is better: the sign follows
+    assert lower.loc[("d", "new"), "difference"] == pytest.approx(d.mean())
+    with pytest.raises(ValueError, match="reference method 'x'"):
+        paired_tests(res, "x")
+
+
+def test_friedman_nemenyi_and_critical_difference():
+    rng = np.random.default_rng(1)
+    values = {
+        f"d{i}": {m: rng.uniform(0.5, 0.9, 10) + 0.1 * j for j, m in enumerate("abcd")}
+        for i in range(6)
+    }
+    out = rank_test(_fake(values))
+    assert list(out["ranks"].index) == ["d", "c", "b", "a"]
+    means = out["scores"]
+    assert out["statistic"] == pytest.approx(stats.friedmanchisquare(*means.to_numpy().T)[0])
+    assert out["cd"] == pytest.approx(2.569 * np.sqrt(4 * 5 / (6 * 6)), rel=1e-3)  # Demšar's q
+    assert out["nemenyi"].shape == (4, 4)
+    with pytest.raises(ValueError, match="two or more data sets"):
+        rank_test(_fake({"d": values["d0"]}))
+
+
+def test_summary_and_table():
+    res = _fake({"d": {"a": [0.5, 0.7], "b": [0.6, 0.6]}}, repeats=1)
+    summary = summarize(res, ["balanced_accuracy"])
+    assert summary.loc[("d", "a"), "balanced_accuracy_mean"] == pytest.approx(0.6)
+    assert "0.600 ± 0.141" in format_table(res, ["balanced_accuracy"])
+
+
+# -- report ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def small_run():
+    return compare(datasets=["wine", "breast_cancer"], methods=["none", "balanced", "ros"],
+                   **FAST)  # fmt: skip
+
+
+def test_report_is_one_self_contained_html_file(small_run, tmp_path):
+    paths = write_report(small_run, tmp_path / "out", command="wsample-sk compare --quick")
+    page = paths["html"].read_text()
+    assert "src='data:image/png;base64," in page and "src='http" not in page
+    assert "Friedman" in page and "corrected resampled t-test" in page.lower()
+    assert "wsample-sk compare --quick" in page and "scikit-learn" in page
+    for key in ("cd_diagram", "pr_curves", "scores_balanced_accuracy"):
+        assert paths[key].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(pd.read_csv(paths["results"])) == len(small_run)
+    assert "balanced_accuracy" in paths["markdown"].read_text()
+
+
+# -- command line --------------------------------------------------------------------------
+def _cli(args, tmp_path):
+    return cli.main(["compare", "--quiet", "--max-epochs", "2", "--repeats", "1",
+                     "--n-jobs", "1", "--out", str(tmp_path / "out"), *args])  # fmt: skip
+
+
+def test_cli_on_two_csv_files(tmp_path, capsys):
+    for name in ("wine", "breast_cancer"):
+        ds = load_dataset(name)
+        ds.X.assign(label=ds.y).to_csv(tmp_path / f"{name}.csv", index=False)
+    args = ["--csv", str(tmp_path / "wine.csv"), "--csv", str(tmp_path / "breast_cancer.csv"),
+            "--target", "label", "--methods", "none", "balanced", "rus"]  # fmt: skip
+    assert _cli(args, tmp_path) == 0
     printed = capsys.readouterr().out
     assert "benign: 357, malignant: 36" in printed and "| balanced" in printed
-    assert (out / "comparison.png").exists()
+    out = tmp_path / "out"
+    assert (out / "report.html").exists() and (out / "cd_diagram.png").exists()
+    assert set(pd.read_csv(out / "results.csv")["dataset"]) == {"wine", "breast_cancer"}
 
 
 @pytest.mark.parametrize(
-    "make, args, match",
+    "content, args, match",
     [
         (None, ["--csv", "missing.csv", "--target", "y"], "no such file"),
         ("", ["--target", "y"], "is empty"),
         ("a,b\n", ["--target", "b"], "no rows"),
         ("a,b\n1,0\n2,1\n", ["--target", "c"], "target column 'c' is not in"),
-        ("a,b\n1,0\n2,0\n", ["--target", "b"], "single class"),
+        ("a,b\n1,0\n2,0\n3,0\n", ["--target", "b"], "single class"),
         ("a,b\n1,0\n2,1\n", [], "needs --target"),
+        ("a,b\n1,0\n2,1,7,8\n3,0\n", ["--target", "b"], "not a readable CSV file"),
+        (b"\x89PNG\r\n\x1a\n\x00\xff\xfe\x00" * 20, ["--target", "b"], "not a readable CSV"),
+        (
+            "a,b\n" + "".join(f"{i}.5,{i % 2}\n" for i in range(30)) + "n/a?,1\n",
+            ["--target", "b"],
+            "column 'a' .* is numeric but for 1 cell.*'n/a\\?' on line 32",
+        ),
+        (
+            "a,b\n" + "".join(f"{i},{i * 0.37:.2f}\n" for i in range(30)),
+            ["--target", "b"],
+            "non-integer numbers \\(30 distinct values\\)",
+        ),
+        ("a,b\n1,0\n2,1\n", ["--target", "b", "--target", "a"], "2 --target for 1 --csv"),
     ],
 )
-def test_cli_errors(tmp_path, make, args, match):
-    if make is not None:
+def test_cli_errors_are_one_line(tmp_path, content, args, match):
+    if content is not None:
         csv = tmp_path / "d.csv"
-        csv.write_text(make)
+        if isinstance(content, bytes):
+            csv.write_bytes(content)
+        else:
+            csv.write_text(content)
         args = ["--csv", str(csv), *args]
     with pytest.raises(SystemExit, match=match):
-        cli.main(["compare", *args])
+        _cli(args, tmp_path)
+
+
+def test_cli_checks_out_before_the_first_fit(tmp_path, monkeypatch):
+    ran = []
+    monkeypatch.setattr("wsample_sk.compare.compare", lambda *a, **k: ran.append(1))
+    (tmp_path / "file").write_text("x")
+    for out, match in [("file", "is a file"), ("file/sub", "cannot write into")]:
+        with pytest.raises(SystemExit, match=match):
+            cli.main(["compare", "--quick", "--out", str(tmp_path / out)])
+    assert not ran
+
+
+def test_cli_keeps_finished_fits_on_failure_and_exits_130_on_ctrl_c(tmp_path, monkeypatch):
+    def interrupted(*args, on_result, **kwargs):
+        on_result({"dataset": "wine", "method": "none", "balanced_accuracy": 0.9})
+        on_result({"dataset": "wine", "method": "ros", "balanced_accuracy": 0.8})
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("wsample_sk.compare.compare", interrupted)
+    assert cli.main(["compare", "--datasets", "wine", "--out", str(tmp_path / "o")]) == 130
+    assert len(pd.read_csv(tmp_path / "o" / "results.csv")) == 2
+
+
+def test_the_core_does_not_import_the_comparison_libraries():
+    code = (
+        "import sys, wsample_sk\n"
+        "heavy = ('matplotlib', 'scikit_posthocs', 'statsmodels')\n"
+        "print([m for m in heavy if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_without_the_extra_the_cli_says_what_to_install(monkeypatch):
+    import wsample_sk
+
+    monkeypatch.delattr(wsample_sk, "compare", raising=False)
+    for name in [m for m in sys.modules if m.startswith("wsample_sk.compare")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "scikit_posthocs", None)
+    with pytest.raises(SystemExit, match=r'pip install "wsample-sk\[compare\]"'):
+        cli.main(["compare", "--quick"])
 
 
 def test_python_dash_m_entry_point():
@@ -132,4 +305,4 @@ def test_python_dash_m_entry_point():
         text=True,
         check=True,
     )
-    assert "--csv" in done.stdout and "--methods" in done.stdout
+    assert "--csv" in done.stdout and "--references" in done.stdout

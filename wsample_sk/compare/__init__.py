@@ -1,0 +1,55 @@
+"""Side by side: every way of handling imbalance, on several data sets, with statistics.
+
+Needs the ``compare`` extra (``pip install "wsample-sk[compare]"``): pandas,
+matplotlib, tqdm, tabulate and scikit-posthocs (with statsmodels).
+
+* :func:`compare` cross-validates the methods (:data:`METHODS`, the
+  references in :data:`REFERENCES`) on repeated stratified splits of each
+  data set (the built-in suite :data:`DATASETS` by default) and returns tidy
+  results, one row per fit;
+* :func:`summarize`, :func:`paired_tests` and :func:`rank_test` turn them
+  into tables: means and spreads, each method against a reference on the
+  same splits (corrected resampled t-test), average ranks across data sets
+  (Friedman test, Nemenyi post-hoc and critical difference);
+* :func:`write_report` writes the CSV, Markdown, figures and one
+  self-contained HTML report.
+"""
+
+from __future__ import annotations
+
+_EXTRA = 'pip install "wsample-sk[compare]"'
+try:
+    import matplotlib  # noqa: F401
+    import pandas  # noqa: F401
+    import scikit_posthocs  # noqa: F401
+    import tqdm  # noqa: F401
+except ImportError as exc:  # pragma: no cover - depends on the install
+    raise ImportError(
+        f"wsample_sk.compare needs the comparison extra ({exc.name} is missing): {_EXTRA}"
+    ) from exc
+
+from ._datasets import DATASETS, Dataset, load_dataset
+from ._methods import DEFAULT_METHODS, METHODS, REFERENCES, make_method, make_preprocessor
+from ._metrics import METRICS, expected_calibration_error
+from ._report import format_table, write_report
+from ._run import compare
+from ._stats import paired_tests, rank_test, summarize
+
+__all__ = [
+    "DATASETS",
+    "DEFAULT_METHODS",
+    "METHODS",
+    "METRICS",
+    "REFERENCES",
+    "Dataset",
+    "compare",
+    "expected_calibration_error",
+    "format_table",
+    "load_dataset",
+    "make_method",
+    "make_preprocessor",
+    "paired_tests",
+    "rank_test",
+    "summarize",
+    "write_report",
+]

@@ -1,0 +1,316 @@
+"""The report: CSV and Markdown tables, figures, one self-contained HTML file."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+import platform
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import precision_recall_curve
+
+from ._stats import paired_tests, rank_test, summarize
+
+__all__ = ["format_table", "write_report"]
+
+_SHOWN = ["balanced_accuracy", "average_precision", "macro_f1", "roc_auc", "brier", "ece"]
+
+
+def format_table(results: pd.DataFrame, metrics: list[str] | None = None) -> str:
+    """Markdown table of ``mean ± std`` per data set, method and metric.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from wsample_sk.compare import format_table
+    >>> res = pd.DataFrame({"dataset": "d", "method": ["a", "a"],
+    ...                     "balanced_accuracy": [0.6, 0.8]})
+    >>> print(format_table(res, ["balanced_accuracy"]))
+    | dataset   | method   | balanced_accuracy   |
+    |:----------|:---------|:--------------------|
+    | d         | a        | 0.700 ± 0.141       |
+    """
+    metrics = _SHOWN + ["fit_seconds"] if metrics is None else metrics
+    summary = summarize(results, metrics)
+    table = pd.DataFrame(index=summary.index)
+    for metric in metrics:
+        digits = 2 if metric == "fit_seconds" else 3
+        table[metric] = [
+            f"{m:.{digits}f} ± {s:.{digits}f}"
+            for m, s in zip(
+                summary[f"{metric}_mean"], summary[f"{metric}_std"].fillna(0), strict=True
+            )
+        ]
+    return table.reset_index().to_markdown(index=False)
+
+
+def _png(fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _dot_plots(results: pd.DataFrame, metric: str):
+    import matplotlib.pyplot as plt
+
+    names = list(dict.fromkeys(results["dataset"]))
+    methods = list(dict.fromkeys(results["method"]))
+    fig, axes = plt.subplots(
+        1,
+        len(names),
+        figsize=(3.2 * len(names) + 1.5, 0.32 * len(methods) + 1.4),
+        sharey=True,
+        squeeze=False,
+    )
+    rng = np.random.default_rng(0)
+    for ax, name in zip(axes[0], names, strict=True):
+        part = results[results["dataset"] == name]
+        for i, method in enumerate(methods):
+            values = part.loc[part["method"] == method, metric].to_numpy()
+            jitter = rng.uniform(-0.18, 0.18, len(values))
+            ax.plot(values, i + jitter, "o", ms=3, alpha=0.45, color="tab:blue")
+            ax.plot([values.mean()] * 2, [i - 0.35, i + 0.35], color="black", lw=2)
+        values = part[metric].to_numpy()
+        low, high = float(np.nanmin(values)), float(np.nanmax(values))
+        pad = 0.05 * (high - low) + 1e-3
+        ax.set_xlim(low - pad, high + pad)  # every dot inside the axes
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel(metric.replace("_", " "))
+        ax.grid(axis="x", alpha=0.3)
+    axes[0, 0].set_yticks(range(len(methods)), methods)
+    axes[0, 0].invert_yaxis()
+    fig.suptitle(f"{metric.replace('_', ' ')}: every split (dots) and the mean (bar)")
+    fig.tight_layout()
+    return fig
+
+
+def _pr_curves(results: pd.DataFrame):
+    import matplotlib.pyplot as plt
+
+    meta, oof = results.attrs["datasets"], results.attrs["oof_proba"]
+    names = list(dict.fromkeys(results["dataset"]))
+    methods = list(dict.fromkeys(results["method"]))
+    colors = plt.cm.tab20(np.arange(len(methods)) % 20)
+    fig, axes = plt.subplots(1, len(names), figsize=(3.6 * len(names) + 1.5, 3.6), squeeze=False)
+    for ax, name in zip(axes[0], names, strict=True):
+        y, positive = meta[name]["y"], meta[name]["positive"]
+        for method, color in zip(methods, colors, strict=True):
+            proba = oof[name, method]
+            if np.isnan(proba).any():
+                continue
+            precision, recall, _ = precision_recall_curve(y == positive, proba[:, positive])
+            ax.plot(recall, precision, color=color, lw=1.2, label=method)
+        ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02))
+        ax.set_title(f"{name}: class {meta[name]['classes'][positive]!r}", fontsize=10)
+    axes[0, -1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
+    fig.suptitle("Precision-recall of the rarest class (out of fold, first repeat)")
+    fig.tight_layout()
+    return fig
+
+
+def _cd_diagram(test: dict, metric: str):
+    import matplotlib.pyplot as plt
+    import scikit_posthocs as sp
+
+    k = len(test["ranks"])
+    fig, ax = plt.subplots(figsize=(8, 0.25 * k + 2))
+    sp.critical_difference_diagram(
+        test["ranks"], test["nemenyi"], cd=test["cd"], alpha=test["alpha"], ax=ax
+    )
+    ax.set_title(
+        f"Average rank on {metric.replace('_', ' ')} over {test['n_datasets']} data sets "
+        f"(1 = best); Friedman p = {test['p']:.3g}; bar: Nemenyi CD = {test['cd']:.2f}",
+        fontsize=9,
+        pad=28,  # above the CD bar and its label
+    )
+    return fig
+
+
+def _environment() -> dict:
+    versions = {}
+    for package in (
+        "wsample-sk",
+        "torch",
+        "skorch",
+        "scikit-learn",
+        "imbalanced-learn",
+        "numpy",
+        "scipy",
+        "pandas",
+        "scikit-posthocs",
+    ):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpus": str(os.cpu_count()),
+        **versions,
+    }
+
+
+def _html_page(parts: list[str], title: str) -> str:
+    style = (
+        "body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;"
+        "color:#222}table{border-collapse:collapse;font-size:0.85em;margin:1em 0}"
+        "td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}"
+        "th{background:#f3f3f3}img{max-width:100%}code,pre{background:#f6f6f6}"
+        ".better{background:#dff5df}.worse{background:#f9dede}"
+    )
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{style}</style></head><body>{''.join(parts)}</body></html>\n"
+    )
+
+
+def write_report(
+    results: pd.DataFrame,
+    out: str | Path,
+    *,
+    metric: str = "balanced_accuracy",
+    reference: str = "none",
+    command: str | None = None,
+) -> dict[str, Path]:
+    """Write the tables, the figures and ``report.html`` into ``out``.
+
+    Parameters
+    ----------
+    results : DataFrame
+        What :func:`compare` returned.
+    out : str or Path
+        Folder to write into (created if needed).
+    metric : str, default="balanced_accuracy"
+        The metric of the tests, the ranks and the diagram.
+    reference : str, default="none"
+        The method the paired tests compare with (skipped if not run).
+    command : str, default=None
+        The command line that produced the results, for the report.
+
+    Returns
+    -------
+    paths : dict
+        ``{"results", "summary", "markdown", "tests", "html", <figure names>}``
+        -> Path. ``cd_diagram`` only with two or more data sets and three or
+        more methods.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "results": out / "results.csv",
+        "summary": out / "summary.csv",
+        "markdown": out / "summary.md",
+        "tests": out / "paired_tests.csv",
+        "html": out / "report.html",
+    }
+    results.to_csv(paths["results"], index=False)
+    summary = summarize(results)
+    summary.to_csv(paths["summary"])
+    markdown = format_table(results)
+
+    methods = list(dict.fromkeys(results["method"]))
+    tests = paired_tests(results, reference, metric) if reference in methods else None
+    if tests is not None:
+        tests.to_csv(paths["tests"])
+    else:
+        paths.pop("tests")
+    n_datasets = results["dataset"].nunique()
+    ranked = rank_test(results, metric) if n_datasets >= 2 and len(methods) >= 3 else None
+
+    figures = {
+        f"scores_{m}": _dot_plots(results, m) for m in (metric, "average_precision", "brier")
+    }
+    figures["pr_curves"] = _pr_curves(results)
+    if ranked is not None:
+        figures["cd_diagram"] = _cd_diagram(ranked, metric)
+    images = {}
+    for name, fig in figures.items():
+        images[name] = _png(fig)
+        plt.close(fig)
+        paths[name] = out / f"{name}.png"
+        paths[name].write_bytes(images[name])
+
+    def img(name):
+        data = base64.b64encode(images[name]).decode()
+        return f"<p><img src='data:image/png;base64,{data}' alt='{name}'></p>"
+
+    settings = results.attrs.get("settings", {})
+    meta = results.attrs.get("datasets", {})
+    parts = [
+        "<h1>wsample-sk compare</h1>",
+        f"<p>{len(results)} fits: {n_datasets} data set(s) x {len(methods)} method(s) x "
+        f"{settings.get('repeats', '?')} repeat(s) of stratified {settings.get('folds', '?')}-"
+        "fold cross-validation, the same splits and seeds for every method.</p>",
+    ]
+    if ranked is not None:
+        verdict = (
+            "the methods' ranks differ more than chance explains"
+            if ranked["p"] < ranked["alpha"]
+            else "no evidence that the methods' ranks differ"
+        )
+        parts += [
+            f"<h2>Across data sets: {metric.replace('_', ' ')}</h2>",
+            f"<p>Friedman test: chi2 = {ranked['statistic']:.2f}, p = {ranked['p']:.3g} "
+            f"({verdict}). Methods joined by a bar are not significantly different "
+            f"(Nemenyi, alpha = {ranked['alpha']}); with {ranked['n_datasets']} data sets "
+            f"two average ranks must differ by {ranked['cd']:.2f} to be told apart.</p>",
+            img("cd_diagram"),
+            ranked["scores"]
+            .T.assign(average_rank=ranked["ranks"])
+            .sort_values("average_rank")
+            .to_html(float_format="%.3f"),
+        ]
+    if tests is not None:
+        styled = tests.copy()
+        parts += [
+            f"<h2>Per data set: against {reference!r} on the same splits</h2>",
+            "<p>Corrected resampled t-test (Nadeau and Bengio 2003) on the per-split "
+            f"differences in {metric.replace('_', ' ')} (positive: better than "
+            f"{reference!r}); p-values Holm-adjusted within a data set.</p>",
+            styled.to_html(float_format="%.4g"),
+        ]
+    parts += [
+        "<h2>Every split</h2>",
+        img(f"scores_{metric}"),
+        img("scores_average_precision"),
+        img("scores_brier"),
+        "<h2>Precision-recall</h2>",
+        img("pr_curves"),
+        "<h2>Means and standard deviations over the splits</h2>",
+        summary.reset_index().to_html(index=False, float_format="%.3f"),
+    ]
+    parts.append("<h2>Data sets</h2><ul>")
+    for name, info in meta.items():
+        counts = np.bincount(info["y"])
+        mix = ", ".join(f"{c}: {n}" for c, n in zip(info["classes"], counts, strict=True))
+        parts.append(
+            f"<li><b>{html.escape(name)}</b>: {info['n_rows']} rows; {html.escape(mix)}"
+            f"{'. ' + html.escape(info['description']) if info.get('description') else ''}</li>"
+        )
+    parts.append("</ul>")
+    env = _environment()
+    parts += [
+        "<h2>How this was run</h2>",
+        f"<pre>{html.escape(command or '(from Python)')}</pre>",
+        "<p>Settings: " + html.escape(", ".join(f"{k}={v}" for k, v in settings.items())) + "</p>",
+        "<p>Fit time is the wall time of <code>fit</code> after an untimed warm-up fit per "
+        "method and process; each fit uses one torch thread. Peak memory is not reported: "
+        "on data this small it is below what a process-level probe can tell apart "
+        "(<code>benchmarks/</code> measures memory at scale).</p>",
+        pd.Series(env, name="version").to_frame().to_html(),
+    ]
+    paths["html"].write_text(_html_page(parts, "wsample-sk compare"))
+    paths["markdown"].write_text(markdown + "\n")
+    return paths

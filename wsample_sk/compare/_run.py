@@ -1,0 +1,291 @@
+"""Run every method on every data set's repeated stratified splits."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.model_selection import RepeatedStratifiedKFold
+from sklearn.preprocessing import LabelEncoder
+from tqdm.auto import tqdm
+
+from ._datasets import DATASETS, Dataset, load_dataset
+from ._methods import DEFAULT_METHODS, METHODS, REFERENCES, make_method, make_preprocessor
+from ._metrics import METRICS, score_fit
+
+__all__ = ["compare"]
+
+_warmed_up: set = set()
+
+
+def _check_data(name: str, X: Any, y: Any, folds: int) -> tuple[pd.DataFrame, np.ndarray, list]:
+    """A copy of X as a DataFrame with str column names, encoded y, the classes."""
+    X = pd.DataFrame(X).copy() if not isinstance(X, pd.DataFrame) else X.copy()
+    X.columns = [str(c) for c in X.columns]  # on the copy: the caller's frame is untouched
+    y = np.asarray(y)
+    if len(y) != len(X):
+        raise ValueError(f"{name}: X has {len(X)} rows but y has {len(y)}.")
+    if pd.isna(pd.Series(y)).any():
+        raise ValueError(f"{name}: y has {int(pd.isna(pd.Series(y)).sum())} missing values.")
+    encoder = LabelEncoder().fit(y)
+    y_enc = encoder.transform(y)
+    counts = np.bincount(y_enc)
+    if len(counts) < 2:
+        raise ValueError(
+            f"{name}: y has a single class ({encoder.classes_[0]!r}); need two or more."
+        )
+    if counts.min() < folds:
+        rare = encoder.classes_[counts.argmin()]
+        raise ValueError(
+            f"{name}: the rarest class ({rare!r}) has {counts.min()} samples, fewer than "
+            f"folds={folds}."
+        )
+    return X, y_enc, encoder.classes_.tolist()
+
+
+def _one_fit(dataset, method, repeat, fold, X, y, train, test, n_classes, seed, settings):
+    """Fit and score one method on one split, in a worker or in the caller."""
+    positive = int(np.bincount(y).argmin())
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the same arithmetic in every process, whatever n_jobs
+    try:
+        with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            prep = make_preprocessor(X)
+            n_features = clone(prep).fit(X.iloc[train[:5]]).transform(X.iloc[:1]).shape[1]
+            pipe = make_method(method, prep, n_features, n_classes, seed=seed, **settings)
+            if method == "smote":  # neighbours within the rarest class of this training part
+                rarest = int(np.bincount(y[train]).min())
+                pipe.set_params(resample__k_neighbors=max(1, min(5, rarest - 1)))
+            if method not in _warmed_up:  # lazy imports and torch's one-off set-up, untimed
+                short = {"net__max_epochs": 1} if method in METHODS else {}
+                clone(pipe).set_params(**short).fit(X.iloc[train], y[train])
+                _warmed_up.add(method)
+            torch.manual_seed(seed)  # skorch's plain NeuralNetClassifier has no random_state
+            start = time.perf_counter()
+            pipe.fit(X.iloc[train], y[train])
+            seconds = time.perf_counter() - start
+            proba = pipe.predict_proba(X.iloc[test])
+            y_pred = pipe.predict(X.iloc[test])  # a model's own decision rule, not argmax
+    finally:
+        torch.set_num_threads(threads)
+    row = {
+        "dataset": dataset,
+        "method": method,
+        "repeat": repeat,
+        "fold": fold,
+        **score_fit(y[test], proba, positive, y_pred),
+        "fit_seconds": seconds,
+    }
+    return row, test, proba
+
+
+@contextlib.contextmanager
+def _stop_on_interrupt():
+    """Ctrl-C stops the run, even if it lands inside a skorch fit.
+
+    skorch ends training quietly on KeyboardInterrupt (the model keeps what
+    it learned so far); in a comparison that would be a silently truncated
+    result. The handler records the interrupt, so the run stops after the fit.
+    """
+    state = {"hit": False}
+    if threading.current_thread() is not threading.main_thread():
+        yield state
+        return
+
+    def handler(signum, frame):
+        state["hit"] = True
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield state
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _resolve_data(X, y, datasets) -> list[tuple[str, Any, Any]]:
+    if X is not None:
+        if datasets is not None:
+            raise ValueError("Pass X and y, or datasets, not both.")
+        if y is None:
+            raise ValueError("X needs y (the class labels).")
+        return [("data", X, y, "")]
+    if y is not None:
+        raise ValueError("y was given without X.")
+    out = []
+    for item in DATASETS if datasets is None else datasets:
+        if isinstance(item, str):
+            item = load_dataset(item)
+        if isinstance(item, Dataset):
+            out.append((item.name, item.X, item.y, item.description))
+        elif isinstance(item, tuple) and len(item) == 3:
+            out.append((*item, ""))
+        else:
+            raise ValueError(
+                "datasets holds names of built-in data sets, Dataset objects or "
+                f"(name, X, y) tuples; got {item!r}."
+            )
+    names = [name for name, *_ in out]
+    if len(set(names)) != len(names):
+        raise ValueError(f"Data set names must be unique; got {names}.")
+    return out
+
+
+def compare(
+    X: Any = None,
+    y: Any = None,
+    *,
+    datasets: Iterable[Any] | None = None,
+    methods: Sequence[str] | None = None,
+    references: bool = False,
+    repeats: int = 3,
+    folds: int = 2,
+    seed: int = 0,
+    n_jobs: int | None = 1,
+    max_epochs: int = 60,
+    lr: float = 0.003,
+    batch_size: int = 64,
+    progress: bool = True,
+    on_result: Callable[[dict], None] | None = None,
+) -> pd.DataFrame:
+    """Cross-validate every method on the same repeated stratified splits.
+
+    Parameters
+    ----------
+    X, y : array-like, default=None
+        One data set (features and class labels). ``None``: the data sets
+        in ``datasets``.
+    datasets : iterable, default=None
+        Names of built-in data sets (:data:`DATASETS`), :class:`Dataset`
+        objects or ``(name, X, y)`` tuples. ``None`` (and no ``X``): the whole
+        built-in suite.
+    methods : sequence of str, default=None
+        Keys of :data:`METHODS`; ``None`` runs :data:`DEFAULT_METHODS`.
+    references : bool, default=False
+        Also run the models outside the network (:data:`REFERENCES`).
+    repeats, folds : int, default=3, 2
+        Repeated stratified k-fold: ``repeats`` shuffles of ``folds`` folds,
+        the same splits (and the same seed per split) for every method.
+    seed : int, default=0
+        Seeds the splits, the networks and the resamplers.
+    n_jobs : int, default=1
+        Fits in parallel (joblib processes; each fit uses one torch thread,
+        so scores do not depend on ``n_jobs``).
+    max_epochs, lr, batch_size
+        Training settings shared by every network (Adam).
+    progress : bool, default=True
+        A progress bar over all fits.
+    on_result : callable, default=None
+        Called with each fit's result row as soon as it is finished (the
+        command line appends it to ``results.csv``).
+
+    Returns
+    -------
+    results : DataFrame
+        Tidy: one row per data set, method, repeat and fold, with a column per
+        metric of :data:`METRICS` and ``fit_seconds`` (wall time of ``fit``,
+        after an untimed warm-up fit per method and process). ``attrs`` holds
+        ``"datasets"`` (``{name: {"classes", "positive", "y",
+        "n_features"}}``), ``"oof_proba"`` (``{(dataset, method):
+        out-of-fold probabilities of the first repeat}``) and ``"settings"``.
+
+    Examples
+    --------
+    >>> from wsample_sk.compare import compare, load_dataset
+    >>> ds = load_dataset("wine")
+    >>> res = compare(ds.X, ds.y, methods=["none", "balanced"], repeats=1,
+    ...               max_epochs=2, progress=False)
+    >>> res[["method", "repeat", "fold"]].value_counts().size
+    4
+    """
+    methods = list(DEFAULT_METHODS if methods is None else methods)
+    unknown = [m for m in methods if m not in METHODS and m not in REFERENCES]
+    if unknown:
+        raise ValueError(
+            f"Unknown method(s) {unknown}; choose from {list(METHODS) + list(REFERENCES)}."
+        )
+    if references:
+        methods += [m for m in REFERENCES if m not in methods]
+    if len(set(methods)) != len(methods):
+        raise ValueError(f"methods has duplicates: {methods}.")
+    for name, value in {"repeats": repeats, "folds": folds}.items():
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ValueError(f"{name} must be a positive int; got {value!r}.")
+    if folds < 2:
+        raise ValueError(f"folds must be at least 2; got {folds}.")
+    settings = {"max_epochs": max_epochs, "lr": lr, "batch_size": batch_size}
+    data = [
+        (name, *_check_data(name, Xd, yd, folds), about)
+        for name, Xd, yd, about in _resolve_data(X, y, datasets)
+    ]
+    jobs, meta, oof = [], {}, {}
+    for name, Xd, yd, classes, about in data:
+        cv = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
+        meta[name] = {
+            "classes": classes,
+            "positive": int(np.bincount(yd).argmin()),
+            "y": yd,
+            "n_rows": len(yd),
+            "description": about,
+        }
+        for i, (train, test) in enumerate(cv.split(Xd, yd)):
+            repeat, fold = divmod(i, folds)
+            for method in methods:
+                jobs.append(
+                    delayed(_one_fit)(
+                        name,
+                        method,
+                        repeat,
+                        fold,
+                        Xd,
+                        yd,
+                        train,
+                        test,
+                        len(classes),
+                        seed * 1000 + i,
+                        settings,
+                    )
+                )
+        for method in methods:
+            oof[name, method] = np.full((len(yd), len(classes)), np.nan)
+    rows = []
+    with _stop_on_interrupt() as interrupt:
+        results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
+        bar = tqdm(results, total=len(jobs), disable=not progress, desc="fits", unit="fit")
+        for row, test, proba in bar:
+            if interrupt["hit"]:
+                raise KeyboardInterrupt
+            rows.append(row)
+            if row["repeat"] == 0:
+                oof[row["dataset"], row["method"]][test] = proba
+            if on_result is not None:
+                on_result(row)
+        if interrupt["hit"]:
+            raise KeyboardInterrupt
+    order = {"dataset": [n for n, *_ in data], "method": methods}
+    results = pd.DataFrame(
+        rows, columns=["dataset", "method", "repeat", "fold", *METRICS, "fit_seconds"]
+    )
+    results = results.sort_values(
+        ["dataset", "method", "repeat", "fold"],
+        key=lambda col: (
+            col.map({v: i for i, v in enumerate(order[col.name])}) if col.name in order else col
+        ),
+    ).reset_index(drop=True)
+    results.attrs.update(
+        datasets=meta,
+        oof_proba=oof,
+        settings={**settings, "repeats": repeats, "folds": folds, "seed": seed, "methods": methods},
+    )
+    return results

@@ -1,0 +1,206 @@
+"""Statistics on the tidy results: per data set, and across data sets.
+
+* Per data set, each method against a reference on the same splits: the
+  corrected resampled t-test (Nadeau and Bengio 2003; Bouckaert and Frank
+  2004), which widens the variance of the paired differences by
+  ``n_test / n_train`` because cross-validation splits share training rows
+  (the plain paired t-test and the Wilcoxon test on folds are too liberal).
+  p-values are Holm-adjusted over the methods of a data set (statsmodels).
+* Across data sets: each method's average rank (its mean score per data set,
+  ranked), the Friedman test (scipy) and the Nemenyi post-hoc test
+  (scikit-posthocs) with Demšar's (2006) critical difference.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scikit_posthocs as sp
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from ._metrics import METRICS
+
+__all__ = ["paired_tests", "rank_test", "summarize"]
+
+
+def _higher_is_better(metric: str) -> bool:
+    if metric == "fit_seconds":
+        return False
+    if metric not in METRICS:
+        raise ValueError(f"Unknown metric {metric!r}; choose from {list(METRICS)}.")
+    return METRICS[metric]
+
+
+def summarize(results: pd.DataFrame, metrics: list[str] | None = None) -> pd.DataFrame:
+    """Mean and standard deviation over the splits, per data set and method.
+
+    Parameters
+    ----------
+    results : DataFrame
+        What :func:`compare` returned.
+    metrics : list of str, default=None
+        Columns to summarise; ``None``: every metric and ``fit_seconds``.
+
+    Returns
+    -------
+    summary : DataFrame
+        Indexed by (dataset, method); columns ``"<metric>_mean"`` and
+        ``"<metric>_std"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from wsample_sk.compare import summarize
+    >>> res = pd.DataFrame({"dataset": "d", "method": ["a", "a", "b", "b"],
+    ...                     "balanced_accuracy": [0.6, 0.8, 0.5, 0.5]})
+    >>> summarize(res, ["balanced_accuracy"]).round(3).to_dict("list")
+    {'balanced_accuracy_mean': [0.7, 0.5], 'balanced_accuracy_std': [0.141, 0.0]}
+    """
+    metrics = [*METRICS, "fit_seconds"] if metrics is None else list(metrics)
+    grouped = results.groupby(["dataset", "method"], sort=False)[metrics]
+    out = grouped.agg(["mean", "std"])
+    out.columns = [f"{metric}_{stat}" for metric, stat in out.columns]
+    return out
+
+
+def _splits(results: pd.DataFrame) -> tuple[int, int]:
+    settings = results.attrs.get("settings", {})
+    folds = settings.get("folds", int(results["fold"].max()) + 1)
+    repeats = settings.get("repeats", int(results["repeat"].max()) + 1)
+    return repeats, folds
+
+
+def paired_tests(
+    results: pd.DataFrame, reference: str = "none", metric: str = "balanced_accuracy"
+) -> pd.DataFrame:
+    """Each method against ``reference`` on the same splits of each data set.
+
+    The corrected resampled t-test: with *d* the per-split differences
+    (method minus reference; for metrics where lower is better, reference
+    minus method, so a positive difference always means "better"), *J* the
+    number of splits and ``n_test / n_train = 1 / (folds - 1)``,
+    ``t = mean(d) / sqrt((1 / J + 1 / (folds - 1)) * var(d))`` with ``J - 1``
+    degrees of freedom, two-sided. ``p_holm`` adjusts the p-values over the
+    methods of a data set (Holm).
+
+    Parameters
+    ----------
+    results : DataFrame
+        What :func:`compare` returned.
+    reference : str, default="none"
+        The method every other is compared with.
+    metric : str, default="balanced_accuracy"
+
+    Returns
+    -------
+    tests : DataFrame
+        Indexed by (dataset, method), columns ``difference`` (mean, positive
+        = better than the reference), ``t``, ``p``, ``p_holm`` and
+        ``better``/``worse`` (significant at 0.05 after Holm).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from wsample_sk.compare import paired_tests
+    >>> res = pd.DataFrame({"dataset": "d", "method": ["ref"] * 4 + ["new"] * 4,
+    ...                     "repeat": [0, 0, 1, 1] * 2, "fold": [0, 1] * 4,
+    ...                     "balanced_accuracy": [.5, .6, .55, .5, .7, .8, .72, .75]})
+    >>> paired_tests(res, "ref")["difference"].round(3).tolist()
+    [0.205]
+    """
+    sign = 1.0 if _higher_is_better(metric) else -1.0
+    repeats, folds = _splits(results)
+    if reference not in set(results["method"]):
+        raise ValueError(f"The reference method {reference!r} is not in the results.")
+    rows = []
+    for dataset, part in results.groupby("dataset", sort=False):
+        wide = part.pivot_table(index=["repeat", "fold"], columns="method", values=metric)
+        base = wide[reference]
+        for method in part["method"].unique():
+            if method == reference:
+                continue
+            d = sign * (wide[method] - base).to_numpy()
+            j = len(d)
+            var = d.var(ddof=1) if j > 1 else np.nan
+            se = np.sqrt((1.0 / j + 1.0 / (folds - 1)) * var)
+            if se > 0:
+                t = d.mean() / se
+                p = 2.0 * stats.t.sf(abs(t), df=j - 1)
+            else:
+                t, p = (0.0, 1.0) if d.mean() == 0 else (np.sign(d.mean()) * np.inf, 0.0)
+            rows.append(
+                {"dataset": dataset, "method": method, "difference": d.mean(), "t": t, "p": p}
+            )
+    tests = pd.DataFrame(rows).set_index(["dataset", "method"])
+    tests["p_holm"] = np.nan
+    for dataset in tests.index.unique("dataset"):
+        p = tests.loc[dataset, "p"].to_numpy()
+        tests.loc[dataset, "p_holm"] = multipletests(p, method="holm")[1]
+    tests["better"] = (tests["p_holm"] < 0.05) & (tests["difference"] > 0)
+    tests["worse"] = (tests["p_holm"] < 0.05) & (tests["difference"] < 0)
+    return tests
+
+
+def rank_test(
+    results: pd.DataFrame, metric: str = "balanced_accuracy", alpha: float = 0.05
+) -> dict:
+    """Average ranks across data sets, Friedman test, Nemenyi post-hoc test.
+
+    Each method's score on a data set is its mean over the splits; methods
+    are ranked within a data set (1 = best, ties share the mean rank).
+
+    Parameters
+    ----------
+    results : DataFrame
+        What :func:`compare` returned (two or more data sets, three or more
+        methods).
+    metric : str, default="balanced_accuracy"
+    alpha : float, default=0.05
+
+    Returns
+    -------
+    test : dict
+        ``"ranks"`` (Series, average rank per method, best first),
+        ``"scores"`` (DataFrame, data set x method means), ``"statistic"`` and
+        ``"p"`` of the Friedman test, ``"nemenyi"`` (DataFrame of pairwise
+        p-values), ``"cd"`` (Demšar's critical difference of average ranks at
+        ``alpha``), ``"n_datasets"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from wsample_sk.compare import rank_test
+    >>> res = pd.DataFrame({"dataset": [d for d in "abcd" for _ in range(3)],
+    ...                     "method": ["x", "y", "z"] * 4,
+    ...                     "balanced_accuracy": [.9, .8, .7, .8, .9, .6, .9, .7, .8, .9, .8, .7]})
+    >>> rank_test(res)["ranks"].to_dict()
+    {'x': 1.25, 'y': 2.0, 'z': 2.75}
+    """
+    higher = _higher_is_better(metric)
+    scores = results.pivot_table(index="dataset", columns="method", values=metric, sort=False)
+    scores = scores[list(dict.fromkeys(results["method"]))]
+    n, k = scores.shape
+    if n < 2 or k < 3:
+        raise ValueError(
+            f"A rank test needs two or more data sets and three or more methods; got {n} "
+            f"data set(s) and {k} method(s)."
+        )
+    ranks = scores.rank(axis=1, ascending=not higher)
+    avg = ranks.mean().sort_values()
+    statistic, p = stats.friedmanchisquare(*scores.to_numpy().T)
+    sign = scores if higher else -scores
+    nemenyi = sp.posthoc_nemenyi_friedman(sign.to_numpy())
+    nemenyi.index = nemenyi.columns = scores.columns
+    q = stats.studentized_range.ppf(1 - alpha, k, np.inf) / np.sqrt(2)
+    cd = q * np.sqrt(k * (k + 1) / (6.0 * n))
+    return {
+        "ranks": avg,
+        "scores": scores,
+        "statistic": float(statistic),
+        "p": float(p),
+        "nemenyi": nemenyi,
+        "cd": float(cd),
+        "n_datasets": n,
+        "alpha": alpha,
+    }
