@@ -36,12 +36,23 @@ sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": "/plot_",
+    # a multi-process script, not a gallery page (the user guide links it)
+    "ignore_pattern": r"ddp_weighted_sampler\.py",
     "download_all_examples": False,
     "remove_config_comments": True,
     "matplotlib_animations": False,
     "reset_modules": ("matplotlib",),
 }
 
-html_theme = "alabaster"
+# the theme of scikit-learn and imbalanced-learn; the footer names the project and version
+html_theme = "pydata_sphinx_theme"
+html_title = f"wsample_sk {version}"
 html_static_path = []
 templates_path = ["_templates"]
+html_theme_options = {
+    "footer_start": ["project-version"],
+    "footer_end": ["theme-version"],
+    "navigation_with_keys": False,
+    "show_toc_level": 2,
+}
+html_context = {"default_mode": "light"}

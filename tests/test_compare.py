@@ -194,6 +194,9 @@ def test_report_is_one_self_contained_html_file(small_run, tmp_path):
     assert "src='data:image/png;base64," in page and "src='http" not in page
     assert "Friedman" in page and "corrected resampled t-test" in page.lower()
     assert "wsample-sk compare --quick" in page and "scikit-learn" in page
+    ranks = pd.read_csv(paths["ranks"], index_col="method")
+    assert list(ranks.columns) == ["wine", "breast_cancer", "average_rank"]
+    assert ranks["average_rank"].is_monotonic_increasing
     for key in ("cd_diagram", "pr_curves", "scores_balanced_accuracy"):
         assert paths[key].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(pd.read_csv(paths["results"])) == len(small_run)
@@ -306,3 +309,9 @@ def test_python_dash_m_entry_point():
         check=True,
     )
     assert "--csv" in done.stdout and "--references" in done.stdout
+
+
+def test_the_cli_knows_the_suite_without_importing_it():
+    from wsample_sk.compare import METRICS as metrics
+
+    assert cli._DATASETS == DATASETS and cli._METRICS == tuple(metrics)

@@ -19,7 +19,7 @@ __all__ = ["main"]
 
 _EXTRA = 'pip install "wsample-sk[compare]"'
 # names known without importing the comparison (its libraries are an extra)
-_DATASETS = ("breast_cancer", "diabetes", "wine", "digits")
+_DATASETS = ("breast_cancer", "diabetes", "wine", "digits", "iris")
 _METRICS = (
     "balanced_accuracy", "average_precision", "macro_f1", "g_mean", "roc_auc",
     "brier", "log_loss", "ece",

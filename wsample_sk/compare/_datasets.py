@@ -3,8 +3,8 @@
 Nothing is downloaded. Every set is a bundled scikit-learn data set whose
 classes are subsampled with imbalanced-learn's ``make_imbalance`` (seeded, so
 the same rows every run), or, for a regression set, a target cut at a
-quantile. They span four domains and imbalance ratios from 1:5 to 1:10, with
-two multiclass sets among them.
+quantile. They span five domains and imbalance ratios from 1:5 to 1:10, with
+three multiclass sets among them.
 """
 
 from __future__ import annotations
@@ -112,11 +112,25 @@ def _digits():
     )
 
 
+def _iris():
+    data = skd.load_iris()
+    X, y = _imbalanced(data, {"setosa": 50, "versicolor": 50, "virginica": 10}, "species")
+    return (
+        X,
+        y,
+        (
+            "Iris: 4 flower measurements; all 50 setosa and versicolor, 10 of the 50 "
+            "virginica (the class that overlaps versicolor)."
+        ),
+    )
+
+
 _LOADERS: dict[str, tuple[str, Callable]] = {
     "breast_cancer": ("medicine", _breast_cancer),
     "diabetes": ("clinical regression, cut", _diabetes),
     "wine": ("chemistry, 3 classes", _wine),
     "digits": ("images, 10 classes", _digits),
+    "iris": ("botany, 3 classes", _iris),
 }
 DATASETS: tuple[str, ...] = tuple(_LOADERS)
 
@@ -128,7 +142,7 @@ def load_dataset(name: str) -> Dataset:
     ----------
     name : str
         One of :data:`DATASETS`: ``"breast_cancer"``, ``"diabetes"``,
-        ``"wine"``, ``"digits"``.
+        ``"wine"``, ``"digits"``, ``"iris"``.
 
     Returns
     -------

@@ -132,6 +132,13 @@ def _cd_diagram(test: dict, metric: str):
     return fig
 
 
+def _rank_table(ranked: dict) -> pd.DataFrame:
+    """Methods (best first) x data sets: mean scores, then the average rank."""
+    table = ranked["scores"].T.assign(average_rank=ranked["ranks"])
+    table.index.name = "method"
+    return table.sort_values("average_rank")
+
+
 def _environment() -> dict:
     versions = {}
     for package in (
@@ -197,9 +204,11 @@ def write_report(
     Returns
     -------
     paths : dict
-        ``{"results", "summary", "markdown", "tests", "html", <figure names>}``
-        -> Path. ``cd_diagram`` only with two or more data sets and three or
-        more methods.
+        ``{"results", "summary", "markdown", "tests", "ranks", "html", <figure
+        names>}`` -> Path. ``ranks`` and ``cd_diagram`` only with two or more
+        data sets and three or more methods; ``pr_curves`` only for results
+        fresh from :func:`compare` (``results.csv`` read back holds no
+        probabilities), so a saved run can be reported again.
     """
     import matplotlib
 
@@ -228,11 +237,15 @@ def write_report(
         paths.pop("tests")
     n_datasets = results["dataset"].nunique()
     ranked = rank_test(results, metric) if n_datasets >= 2 and len(methods) >= 3 else None
+    if ranked is not None:
+        paths["ranks"] = out / "ranks.csv"
+        _rank_table(ranked).to_csv(paths["ranks"], float_format="%.4f")
 
     figures = {
         f"scores_{m}": _dot_plots(results, m) for m in (metric, "average_precision", "brier")
     }
-    figures["pr_curves"] = _pr_curves(results)
+    if "oof_proba" in results.attrs:  # not in results read back from results.csv
+        figures["pr_curves"] = _pr_curves(results)
     if ranked is not None:
         figures["cd_diagram"] = _cd_diagram(ranked, metric)
     images = {}
@@ -267,10 +280,7 @@ def write_report(
             f"(Nemenyi, alpha = {ranked['alpha']}); with {ranked['n_datasets']} data sets "
             f"two average ranks must differ by {ranked['cd']:.2f} to be told apart.</p>",
             img("cd_diagram"),
-            ranked["scores"]
-            .T.assign(average_rank=ranked["ranks"])
-            .sort_values("average_rank")
-            .to_html(float_format="%.3f"),
+            _rank_table(ranked).to_html(float_format="%.3f"),
         ]
     if tests is not None:
         styled = tests.copy()
@@ -286,8 +296,7 @@ def write_report(
         img(f"scores_{metric}"),
         img("scores_average_precision"),
         img("scores_brier"),
-        "<h2>Precision-recall</h2>",
-        img("pr_curves"),
+        *(["<h2>Precision-recall</h2>", img("pr_curves")] if "pr_curves" in images else []),
         "<h2>Means and standard deviations over the splits</h2>",
         summary.reset_index().to_html(index=False, float_format="%.3f"),
     ]
