@@ -99,6 +99,9 @@ class _WithinClass:
         return self.rows[self._table.draw(k, rng)]
 
 
+_BLOCK = 1 << 16  # positions shuffled at once by StratifiedSampler (fits in cache)
+
+
 def _split_by_class(codes: np.ndarray, k: int, sample_weight: np.ndarray | None):
     order = np.argsort(codes, kind="stable")
     bounds = np.r_[0, np.cumsum(np.bincount(codes, minlength=k))]
@@ -182,12 +185,35 @@ class StratifiedSampler(_EpochSampler):
         super().__init__(check_num_draws(int(self._quota.sum())), generator)
 
     def _draw(self, rng: np.random.Generator) -> np.ndarray:
-        parts = [
-            within.draw(int(q), self.replacement, rng)
+        if not self.replacement:
+            parts = [
+                within.draw(int(q), False, rng)
+                for within, q in zip(self._within, self._quota, strict=True)
+            ]
+            epoch = np.concatenate(parts)
+            return epoch[rng.permutation(len(epoch))]
+        # With replacement the rows of a class are i.i.d., so only the order of the
+        # classes needs shuffling. It is built block by block: how many of each
+        # class a block holds is multivariate hypergeometric given what is left
+        # (exactly the law of a uniformly shuffled epoch), and each block is
+        # shuffled within itself, in cache.
+        streams = [
+            within.draw(int(q), True, rng)
             for within, q in zip(self._within, self._quota, strict=True)
         ]
-        epoch = np.concatenate(parts)
-        return epoch[rng.permutation(len(epoch))]
+        total = int(self._quota.sum())
+        epoch = np.empty(total, dtype=np.int64)
+        left, taken = self._quota.astype(np.int64), np.zeros(len(self._quota), np.int64)
+        for start in range(0, total, _BLOCK):
+            size = min(_BLOCK, total - start)
+            counts = rng.multivariate_hypergeometric(left, size) if size < left.sum() else left
+            block = np.concatenate(
+                [streams[c][taken[c] : taken[c] + counts[c]] for c in np.flatnonzero(counts)]
+            )
+            epoch[start : start + size] = block[rng.permutation(size)]
+            taken += counts
+            left = left - counts
+        return epoch
 
 
 class BalancedBatchSampler(_EpochSampler):
@@ -393,9 +419,7 @@ class BalancedBatchSampler(_EpochSampler):
                     stream = self._class_stream(c, len(where) * k, rng).reshape(-1, k)
                     for j in range(k):
                         batches[where[:, 0], where[:, 1] * k + j] = stream[:, j]
-        # a random order within each batch, so the classes are not in blocks
-        order = np.argsort(rng.random((n_b, bs)), axis=1)
-        batches = np.take_along_axis(batches, order, axis=1)
+        batches = rng.permuted(batches, axis=1)  # the classes of a batch, not in blocks
         if self.num_replicas > 1:
             padded = self.batches_per_rank * self.num_replicas
             batches = np.resize(batches, (padded, bs))  # repeats the head
