@@ -258,3 +258,45 @@ def test_logit_adjustment_formula(binary_split):
     natural /= natural.sum(axis=1, keepdims=True)
     expected = np.argmax(np.log(natural) - 0.5 * np.log(clf.class_prior_), axis=1)
     np.testing.assert_array_equal(clf.predict(X_test), clf.classes_[expected])
+
+
+# -- composing with re-weighting: the prior is adjusted for once ---------------------------
+@pytest.mark.parametrize("mode", ["sample", "loss"])
+def test_logit_adjusted_loss_sees_the_trained_mix(imbalanced3, mode):
+    X, y = imbalanced3
+    clf = WeightedSamplingClassifier(
+        criterion=LogitAdjustedLoss, sampling="balanced", weight_mode=mode, max_epochs=2,
+        random_state=0,
+    ).fit(X, y)  # fmt: skip
+    counts = clf.criterion_.class_counts.numpy()
+    np.testing.assert_allclose(counts, counts.mean())  # balanced: the loss is cross-entropy
+    np.testing.assert_allclose(clf._output_prior(), 1 / 3)
+    natural = WeightedSamplingClassifier(criterion=LogitAdjustedLoss, max_epochs=1, random_state=0)
+    natural.fit(X, y)
+    expected = [np.sum(y == c) for c in ("a", "b", "c")]  # no re-weighting: the natural counts
+    np.testing.assert_allclose(natural.criterion_.class_counts.numpy(), expected)
+    np.testing.assert_allclose(natural._output_prior(), 1 / 3)  # tau=1: logits as if balanced
+
+
+def test_logit_adjusted_loss_with_post_hoc_adjustment_is_not_adjusted_twice(binary_split):
+    X_train, X_test, y_train, y_test = binary_split
+    shared = dict(criterion=LogitAdjustedLoss, max_epochs=15, random_state=0)
+    plain = WeightedSamplingClassifier(**shared).fit(X_train, y_train)
+    both = WeightedSamplingClassifier(proba_correction="prior", logit_adjustment=1.0, **shared).fit(
+        X_train, y_train
+    )
+    np.testing.assert_array_equal(both.predict(X_test), plain.predict(X_test))  # same decisions
+    p_plain, p_both = plain.predict_proba(X_test)[:, 1], both.predict_proba(X_test)[:, 1]
+    assert abs(p_both.mean() - y_test.mean()) < abs(p_plain.mean() - y_test.mean())
+    assert brier_score_loss(y_test, p_both) < brier_score_loss(y_test, p_plain)
+
+
+def test_ldam_probabilities_are_those_of_its_scaled_logits(imbalanced3):
+    X, y = imbalanced3
+    clf = WeightedSamplingClassifier(
+        criterion=LDAMLoss, criterion__scale=10.0, max_epochs=2, random_state=0
+    ).fit(X, y)
+    logits = clf.forward(X[:20])
+    np.testing.assert_allclose(
+        clf.predict_proba(X[:20]), torch.softmax(10.0 * logits, dim=-1).numpy(), rtol=1e-5
+    )

@@ -790,6 +790,24 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
                 )
             criterion.set_class_counts(counts)
 
+    def _give_trained_mix(self, schedule: WeightSchedule) -> None:
+        """This epoch's class mass as the loss sees it, for criteria that adjust for it.
+
+        :class:`~wsample_sk.losses.LogitAdjustedLoss` declares
+        ``counts_follow_training_mix``: after balanced draws or loss weights it
+        then sees a uniform mix, and adjusts for nothing more (never twice).
+        """
+        for name in self._criteria:
+            criterion = getattr(self, name + "_", None)
+            criterion = getattr(criterion, "_orig_mod", criterion)
+            if not getattr(criterion, "counts_follow_training_mix", False):
+                continue
+            if "class_counts" in self.get_params_for(name):
+                continue
+            mass = schedule.sampling_prior * schedule.class_counts.sum()
+            # a class the loss never sees keeps a tiny positive count (it is never a target)
+            criterion.set_class_counts(np.maximum(mass, 1e-12 * mass.max()))
+
     def _schedule_for(self, dataset_train: Any, data: _FitData) -> WeightSchedule:
         rows = rows_in(dataset_train, data.dataset)
         needs_rows = (
@@ -941,6 +959,7 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         if schedule.codes is not None:
             self.class_prior_ = schedule.class_prior
             self.sampling_prior_ = schedule.sampling_prior
+            self._give_trained_mix(schedule)
 
     def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
         """Record what the sampler did this epoch in ``history``.
@@ -1014,7 +1033,8 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
             if len(criteria) == 1:
                 criterion = getattr(criteria[0], "_orig_mod", criteria[0])
                 if getattr(criterion, "takes_logits", False):
-                    return partial(torch.softmax, dim=-1)
+                    # the probabilities the loss models (LDAM: of its scaled logits)
+                    return getattr(criterion, "probabilities", partial(torch.softmax, dim=-1))
             return _infer_predict_nonlinearity(self)
         return super()._get_predict_nonlinearity()
 
@@ -1065,10 +1085,29 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         )
 
     def _natural_posterior(self, proba: np.ndarray) -> np.ndarray:
-        """p(c|x) under the training part's class mix, from the trained mix's."""
-        drawn = self.sampling_prior_ > 0  # classes never drawn keep their probability
-        proba[:, drawn] *= self.class_prior_[drawn] / self.sampling_prior_[drawn]
+        """p(c|x) under the training part's class mix, from the outputs' mix.
+
+        The outputs are relative to the mix training drew or weighted
+        (``sampling_prior_``), or, for a criterion that adjusts for it
+        (:class:`~wsample_sk.losses.LogitAdjustedLoss`), to the mix its
+        ``output_prior`` names.
+        """
+        prior = self._output_prior()
+        drawn = prior > 0  # classes never drawn keep their probability
+        proba[:, drawn] *= self.class_prior_[drawn] / prior[drawn]
         return proba / proba.sum(axis=1, keepdims=True)
+
+    def _output_prior(self) -> np.ndarray:
+        criterion = self._single_criterion()
+        if criterion is not None and hasattr(criterion, "output_prior"):
+            return np.asarray(criterion.output_prior(self.sampling_prior_), dtype=np.float64)
+        return self.sampling_prior_
+
+    def _single_criterion(self) -> Any:
+        criteria = [getattr(self, name + "_", None) for name in self._criteria]
+        if len(criteria) != 1 or criteria[0] is None:
+            return None
+        return getattr(criteria[0], "_orig_mod", criteria[0])
 
     def _adjusted_scores(self, X: Any) -> np.ndarray:
         """log p(c|x) − τ log π_c; classes without training rows never win."""

@@ -17,8 +17,19 @@ Each is a torch module usable on its own, given the class counts
 counts of the training part automatically (through :meth:`set_class_counts`)
 unless ``criterion__class_counts`` is given; it composes with
 ``weight_mode="loss"`` weights and with weighted draws. All declare
-``takes_logits = True``, so that the classifier's ``predict_proba`` applies
-a softmax.
+``takes_logits = True``, so that the classifier's ``predict_proba`` turns the
+logits into the probabilities the loss models (:meth:`probabilities`: a
+softmax, of the scaled logits for LDAM).
+
+How they compose with re-weighting: :class:`LogitAdjustedLoss` adjusts for
+the class mix the loss *sees*, so the classifier gives it, every epoch, the
+class mass of the training part under that epoch's draws or loss weights.
+With balanced draws that mix is uniform and the loss is plain cross-entropy:
+the prior is never adjusted for twice. Its logits then score classes as if
+they were balanced; :meth:`output_prior` tells the classifier which class mix
+its probabilities are relative to, so that ``proba_correction="prior"`` and
+``logit_adjustment`` stay exact on top of it. LDAM's margins follow the
+natural counts (Cao et al.), whatever the draws.
 """
 
 from __future__ import annotations
@@ -74,9 +85,25 @@ class _CountedLoss(nn.Module):
         if class_counts is not None:
             self.set_class_counts(class_counts)
 
+    #: whether the classifier sets the counts to the class mass the loss sees
+    #: each epoch (after draws and loss weights) instead of the natural counts
+    counts_follow_training_mix = False
+
     def set_class_counts(self, class_counts: Any) -> None:
         """Set the class counts (one per output, positive); the classifier calls this."""
         self.class_counts = _check_counts(class_counts)
+
+    def probabilities(self, logits: torch.Tensor) -> torch.Tensor:
+        """The class probabilities the loss models for ``logits`` (a softmax)."""
+        return torch.softmax(logits, dim=-1)
+
+    def output_prior(self, trained_prior: np.ndarray) -> np.ndarray:
+        """The class mix :meth:`probabilities` are relative to, given the trained mix.
+
+        For most losses, the mix training drew (or weighted). The classifier's
+        ``proba_correction`` and ``logit_adjustment`` divide by it.
+        """
+        return np.asarray(trained_prior, dtype=np.float64)
 
     def _counts_for(self, logits: torch.Tensor) -> torch.Tensor:
         if self.class_counts is None:
@@ -134,6 +161,18 @@ class LogitAdjustedLoss(_CountedLoss):
         self.tau = float(tau)
         super().__init__(class_counts, reduction)
 
+    counts_follow_training_mix = True
+
+    def output_prior(self, trained_prior: np.ndarray) -> np.ndarray:
+        """π_trained · π_loss^(−τ), normalised: uniform when the loss saw the trained mix
+        and τ = 1 (the logits score classes as if balanced)."""
+        prior = np.asarray(trained_prior, dtype=np.float64)
+        if self.class_counts is None:
+            return prior
+        counts = self.class_counts.detach().cpu().numpy()
+        out = prior * (counts / counts.sum()) ** (-self.tau)
+        return out / out.sum()
+
     def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         counts = self._counts_for(logits)
         log_prior = torch.log(counts / counts.sum())
@@ -187,6 +226,10 @@ class LDAMLoss(_CountedLoss):
             return None
         raw = self.class_counts**-0.25
         return raw * (self.max_margin / raw.max())
+
+    def probabilities(self, logits: torch.Tensor) -> torch.Tensor:
+        """softmax(*s* z): the scale the loss was trained at."""
+        return torch.softmax(self.scale * logits, dim=-1)
 
     def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         self._counts_for(logits)
