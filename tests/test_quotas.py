@@ -357,3 +357,39 @@ def test_quota_combinations_without_a_meaning_are_refused(imbalanced, params, ma
     X, y = imbalanced
     with pytest.raises(ValueError, match=match):
         WeightedSamplingClassifier(max_epochs=1, **params).fit(X, y)
+
+
+def test_every_class_with_a_share_keeps_a_row_when_many_are_rounded_up():
+    y = np.array(["maj"] * 950 + [f"r{i}" for i in range(9) for _ in range(6)])
+    counts = BalancedBatchSampler(y, 16, class_shares="stratified").batch_counts_
+    assert counts == {"maj": 7, **{f"r{i}": 1 for i in range(9)}}
+    tiny = np.array(["a"] * 98 + ["b"] * 5 + ["c"] * 5)
+    shares = {"a": 0.98, "b": 0.01, "c": 0.01}
+    assert BalancedBatchSampler(tiny, 3, class_shares=shares).batch_counts_ == {
+        "a": 1,
+        "b": 1,
+        "c": 1,
+    }
+    X = np.random.default_rng(0).normal(size=(len(y), 3)).astype(np.float32)
+    clf = WeightedSamplingClassifier(
+        batch_composition="stratified", batch_size=16, max_epochs=1, random_state=0
+    ).fit(X, y)
+    assert min(clf.history[-1, "drawn_class_counts"]) > 0
+
+
+def test_batch_composition_speaks_labels_and_ignores_classes_absent_from_the_part():
+    rng = np.random.default_rng(0)
+    y = np.repeat([3, 7, 9, 11], [60, 30, 20, 10])
+    X = rng.normal(size=(len(y), 3)).astype(np.float32)
+    shares = {3: 1.0, 7: 1.0, 9: 1.0, 11: 1.0}
+    keep = y != 11  # a part without class 11, which classes= still names
+    clf = WeightedSamplingClassifier(
+        batch_composition=shares, classes=[3, 7, 9, 11], batch_size=12, max_epochs=1,
+        random_state=0,
+    ).fit(X[keep], y[keep])  # fmt: skip
+    assert clf.history[-1, "drawn_class_counts"][3] == 0
+    weights = np.where(y == 9, 0.0, 1.0)
+    with pytest.raises(ValueError, match="Class 9 has no row with a positive weight"):
+        WeightedSamplingClassifier(batch_composition="equal", max_epochs=1).fit(
+            X, y, sample_weight=weights
+        )

@@ -241,9 +241,9 @@ class WeightSchedule:
         if batch_composition is not None:
             pk = isinstance(batch_composition, tuple)
             self.batch_sampler = BalancedBatchSampler(
-                codes,
+                classes[codes],  # labels: errors and batch_counts_ speak of them
                 None if pk else batch_size,
-                class_shares=_shares_by_code(batch_composition, classes),
+                class_shares=_shares_of_present(batch_composition, classes, codes),
                 classes_per_batch=batch_composition[0] if pk else None,
                 samples_per_class=batch_composition[1] if pk else None,
                 sample_weight=sample_weight,
@@ -256,8 +256,9 @@ class WeightSchedule:
             if pk:
                 per_batch[counts > 0] = 1.0
             else:
-                for code, rows in self.batch_sampler.batch_counts_.items():
-                    per_batch[code] = rows
+                position = {c: i for i, c in enumerate(classes.tolist())}
+                for label, rows in self.batch_sampler.batch_counts_.items():
+                    per_batch[position[label]] = rows
             self.sampling_prior = per_batch / per_batch.sum()
 
     # -- the weights -------------------------------------------------------
@@ -406,15 +407,21 @@ class WeightSchedule:
         return float(rel.sum() ** 2 / np.square(rel).sum() / self.n)
 
 
-def _shares_by_code(composition: Any, classes: np.ndarray) -> Any:
-    """``batch_composition``'s shares keyed by class code (labels in a dict)."""
+def _shares_of_present(composition: Any, classes: np.ndarray, codes: np.ndarray) -> Any:
+    """``batch_composition``'s shares for the classes this training part holds.
+
+    A dict names labels of the known classes; shares of classes absent from
+    the training part (a fold, a ``train_split``) are unused, as for
+    ``sampling`` dicts.
+    """
     if isinstance(composition, dict):
-        position = {c: i for i, c in enumerate(classes.tolist())}
-        unknown = [c for c in composition if c not in position]
+        known = set(classes.tolist())
+        unknown = [c for c in composition if c not in known]
         if unknown:
             raise ValueError(
                 f"batch_composition names class(es) {unknown!r} that are not among "
                 f"the classes {classes.tolist()!r}."
             )
-        return {position[c]: share for c, share in composition.items()}
+        present = set(classes[np.unique(codes)].tolist())
+        return {c: share for c, share in composition.items() if c in present}
     return "equal" if isinstance(composition, tuple) else composition

@@ -222,8 +222,10 @@ class BalancedBatchSampler(_EpochSampler):
     Two compositions:
 
     * **shares** (default): every batch holds ``round(share_c * batch_size)``
-      rows of class *c* (largest remainders; at least one row of every class
-      with a positive share). ``class_shares="equal"`` gives equal shares,
+      rows of class *c*, the same counts in every batch (largest remainders,
+      ties to the class first in sorted order; at least one row of every
+      class with a positive share, taken from the classes with more).
+      ``class_shares="equal"`` gives equal shares,
       ``"stratified"`` the classes' own frequencies, a dict ``{label: share}``
       any other;
     * **P x K** (metric learning): ``classes_per_batch=P`` classes drawn at
@@ -232,9 +234,10 @@ class BalancedBatchSampler(_EpochSampler):
     Within a class, rows are drawn uniformly (or in proportion to
     ``sample_weight``); without replacement each class is walked through in a
     random order and restarted when it runs out, so every row is used before
-    any repeats. Under ``DistributedDataParallel`` every rank computes the
-    same batches for the epoch and keeps batches ``rank, rank + num_replicas,
-    ...``: each rank's batches are stratified, and together they are one draw.
+    any repeats (a batch that straddles a restart can hold a row twice).
+    Under ``DistributedDataParallel`` every rank computes the same batches for
+    the epoch and keeps batches ``rank, rank + num_replicas, ...``: each
+    rank's batches are stratified, and together they are one draw.
 
     Parameters
     ----------
@@ -364,8 +367,9 @@ class BalancedBatchSampler(_EpochSampler):
         exact = share / share.sum() * self.batch_size
         per = np.floor(exact).astype(np.int64)
         per[positive & (per == 0)] = 1  # every class with a share is in every batch
-        while per.sum() > self.batch_size:  # taken back from the largest
-            per[np.argmax(per - exact)] -= 1
+        while per.sum() > self.batch_size:  # taken back where most over, never below one
+            over = np.where(per > 1, per - exact, -np.inf)
+            per[np.argmax(over)] -= 1
         while per.sum() < self.batch_size:  # largest remainders
             per[np.argmax(exact - per)] += 1
         self._per_batch = per
