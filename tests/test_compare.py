@@ -158,6 +158,32 @@ def test_corrected_resampled_t_test_by_hand():
         paired_tests(res, "x")
 
 
+def test_paired_tests_without_variance_or_with_missing_splits_are_not_significant():
+    res = _fake({"d": {"none": [0.5, 0.6, 0.55, 0.5], "same_gain": [0.6, 0.7, 0.65, 0.6],
+                       "near": [0.6 + 1e-16, 0.7, 0.65, 0.6], "real": [0.7, 0.75, 0.8, 0.6]}},
+                repeats=2)  # fmt: skip
+    tests = paired_tests(res, "none")
+    for method in ("same_gain", "near"):  # a constant difference: no variance to test with
+        row = tests.loc[("d", method)]
+        assert np.isnan(row["t"]) and np.isnan(row["p"]) and not row["better"]
+        assert row["difference"] == pytest.approx(0.1)
+    assert tests.loc[("d", "real"), "p_holm"] == pytest.approx(tests.loc[("d", "real"), "p"])
+    partial = res[~((res["method"] == "real") & (res["repeat"] == 1))]
+    row = paired_tests(partial, "none").loc[("d", "real")]
+    assert row["splits"] == 2 and not np.isnan(row["difference"])
+
+
+def test_rank_test_leaves_out_methods_missing_on_a_data_set():
+    rng = np.random.default_rng(2)
+    values = {f"d{i}": {m: rng.uniform(0.5, 0.9, 4) for m in "abcd"} for i in range(3)}
+    res = _fake(values, repeats=2)
+    res = res[~((res["dataset"] == "d1") & (res["method"] == "b"))]
+    with pytest.warns(UserWarning, match=r"\['b'\] have no balanced_accuracy"):
+        out = rank_test(res)
+    assert out["dropped"] == ["b"] and "b" not in out["ranks"].index
+    assert np.isfinite(out["p"])
+
+
 def test_friedman_nemenyi_and_critical_difference():
     rng = np.random.default_rng(1)
     values = {
@@ -315,3 +341,44 @@ def test_the_cli_knows_the_suite_without_importing_it():
     from wsample_sk.compare import METRICS as metrics
 
     assert cli._DATASETS == DATASETS and cli._METRICS == tuple(metrics)
+
+
+def test_cli_metric_brier_and_a_second_run_into_the_same_folder(tmp_path, capsys):
+    args = ["--methods", "none", "balanced", "ros", "--metric", "brier"]
+    assert _cli(["--datasets", "wine", "iris", *args], tmp_path) == 0
+    out = tmp_path / "out"
+    assert (out / "ranks.csv").exists() and (out / "cd_diagram.png").exists()
+    (out / "notes.txt").write_text("mine")
+    assert _cli(["--datasets", "iris", *args], tmp_path) == 0  # one data set: no ranks
+    assert "replaced" in capsys.readouterr().out
+    assert not (out / "ranks.csv").exists() and not (out / "cd_diagram.png").exists()
+    assert (out / "notes.txt").read_text() == "mine"  # not ours: untouched
+    assert set(pd.read_csv(out / "results.csv")["dataset"]) == {"iris"}
+
+
+def test_cli_checks_the_reference_method_and_takes_all_with_others(tmp_path, monkeypatch):
+    seen = {}
+    monkeypatch.setattr(
+        "wsample_sk.compare.compare", lambda *a, **k: seen.update(k) or pd.DataFrame()
+    )
+    with pytest.raises(SystemExit, match="--reference-method 'rsu' is not among"):
+        cli.main(["compare", "--quick", "--reference-method", "rsu", "--out", str(tmp_path)])
+    assert not seen  # refused before the first fit
+    with pytest.raises(SystemExit, match=r"unknown method\(s\) \['bagging'\]"):
+        cli.main(["compare", "--methods", "all", "bagging", "--out", str(tmp_path)])
+    monkeypatch.setattr("wsample_sk.compare.write_report", lambda *a, **k: {"html": tmp_path})
+    monkeypatch.setattr("wsample_sk.compare.format_table", lambda *a, **k: "")
+    cli.main(["compare", "--methods", "all", "ref_logreg", "--out", str(tmp_path / "o")])
+    assert seen["methods"] == [*METHODS, "ref_logreg"]
+
+
+def test_columns_missing_in_early_rows_and_tiny_classes_for_smote():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    X.loc[:20, "b"] = np.nan  # all missing in the first rows of every training part
+    y = np.repeat(["x", "y"], [45, 15])
+    res = compare(X, y, methods=["ros", "none"], **FAST)
+    assert res["balanced_accuracy"].notna().all()
+    y3 = np.repeat(["x", "y", "z"], [45, 13, 2])
+    with pytest.raises(ValueError, match=r"smote on data \(repeat 0, fold 0\).*two or more rows"):
+        compare(X, y3, methods=["smote"], **FAST)

@@ -393,3 +393,11 @@ def test_batch_composition_speaks_labels_and_ignores_classes_absent_from_the_par
         WeightedSamplingClassifier(batch_composition="equal", max_epochs=1).fit(
             X, y, sample_weight=weights
         )
+
+
+def test_the_size_of_a_quota_epoch_cannot_be_reassigned():
+    for sampler in (StratifiedSampler(Y), BalancedBatchSampler(Y, 10)):
+        size = len(sampler)
+        with pytest.raises(AttributeError, match="fixed by its class quotas"):
+            sampler.num_samples = 10
+        assert len(sampler) == size == len(list(sampler))

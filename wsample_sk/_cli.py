@@ -75,8 +75,12 @@ def _read_csv(path: str, target: str | None):
     return data, y
 
 
-def _prepare_out(out: str | None) -> Path:
-    """The output folder, created and known writable before the first fit."""
+def _prepare_out(out: str | None, ours: tuple[str, ...] = ()) -> Path:
+    """The output folder, created and known writable before the first fit.
+
+    Files an earlier run wrote there (``ours``) are removed, so that none of
+    them is left beside the new results; other files are not touched.
+    """
     folder = Path(out or f"wsample-sk-compare-{datetime.now():%Y%m%d-%H%M%S}")
     if folder.exists() and not folder.is_dir():
         raise _fail(f"--out {folder} is a file, not a folder")
@@ -85,8 +89,13 @@ def _prepare_out(out: str | None) -> Path:
         probe = folder / ".write-test"
         probe.write_text("")
         probe.unlink()
+        stale = [folder / name for name in ours if (folder / name).is_file()]
+        for path in stale:
+            path.unlink()
     except OSError as exc:
         raise _fail(f"cannot write into --out {folder}: {exc.strerror or exc}") from None
+    if stale:
+        print(f"--out {folder}: replaced {len(stale)} file(s) of an earlier run")
     return folder
 
 
@@ -199,14 +208,23 @@ def _run_compare(args, argv: list[str]) -> int:
     except ImportError as exc:
         raise _fail(f"the comparison needs its extra ({exc.name} is missing): {_EXTRA}") from None
     methods = args.methods
-    if methods == ["all"]:
-        methods = list(cmp.METHODS)
-    elif methods is not None:
-        unknown = [m for m in methods if m not in cmp.METHODS and m not in cmp.REFERENCES]
+    if methods is not None:
+        known = [*cmp.METHODS, *cmp.REFERENCES]
+        unknown = [m for m in methods if m not in known and m != "all"]
         if unknown:
-            raise _fail(f"unknown method(s) {unknown}; choose from {list(cmp.METHODS)} or 'all'")
+            raise _fail(f"unknown method(s) {unknown}; choose from {known} or 'all'")
+        if "all" in methods:  # every network method, and whatever else was named
+            methods = list(dict.fromkeys([*cmp.METHODS, *(m for m in methods if m != "all")]))
     if args.quick:
         methods = methods or _QUICK["methods"]
+    running = list(methods or cmp.DEFAULT_METHODS) + (
+        list(cmp.REFERENCES) if args.references else []
+    )
+    if args.reference_method not in running:
+        raise _fail(
+            f"--reference-method {args.reference_method!r} is not among the methods to "
+            f"run: {running}"
+        )
         args.repeats = min(args.repeats, _QUICK["repeats"])
         args.max_epochs = args.max_epochs or _QUICK["max_epochs"]
     datasets: list = list(args.datasets or ([] if args.csv else _DATASETS))
@@ -214,7 +232,7 @@ def _run_compare(args, argv: list[str]) -> int:
     for path, target in zip(args.csv, targets or [None] * len(args.csv), strict=True):
         X, y = _read_csv(path, target)
         datasets.append((Path(path).stem, X, y))
-    out = _prepare_out(args.out)
+    out = _prepare_out(args.out, cmp.OUTPUT_FILES)
     for item in datasets:
         name, y = (item, cmp.load_dataset(item).y) if isinstance(item, str) else (item[0], item[2])
         counts = y.value_counts()
@@ -246,12 +264,12 @@ def _run_compare(args, argv: list[str]) -> int:
     finally:
         writer.close()
     command = shlex.join(["wsample-sk", *argv])
-    reference = args.reference_method
-    if reference not in results["method"].unique():
-        print(f"note: reference method {reference!r} was not run; no paired tests")
-    paths = cmp.write_report(results, out, metric=args.metric, reference=reference, command=command)
+    paths = cmp.write_report(
+        results, out, metric=args.metric, reference=args.reference_method, command=command
+    )
     print()
-    print(cmp.format_table(results, [args.metric, "average_precision", "brier", "fit_seconds"]))
+    shown = list(dict.fromkeys([args.metric, "average_precision", "brier", "fit_seconds"]))
+    print(cmp.format_table(results, shown))
     print(f"\nreport: {paths['html']}\nwrote " + ", ".join(p.name for p in paths.values()))
     return 0
 

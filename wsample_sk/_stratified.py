@@ -99,6 +99,13 @@ class _WithinClass:
         return self.rows[self._table.draw(k, rng)]
 
 
+def _fixed_size(self, value: int) -> None:
+    raise AttributeError(
+        f"The size of a {type(self).__name__} epoch is fixed by its class quotas "
+        "(sampling_strategy / batch composition); build a new sampler to change it."
+    )
+
+
 _BLOCK = 1 << 16  # positions shuffled at once by StratifiedSampler (fits in cache)
 
 
@@ -183,6 +190,8 @@ class StratifiedSampler(_EpochSampler):
                     "needs replacement=True."
                 )
         super().__init__(check_num_draws(int(self._quota.sum())), generator)
+
+    num_samples = property(_EpochSampler.num_samples.fget, _fixed_size)
 
     def _draw(self, rng: np.random.Generator) -> np.ndarray:
         if not self.replacement:
@@ -316,6 +325,8 @@ class BalancedBatchSampler(_EpochSampler):
         self.batches_per_rank = math.ceil(self.num_batches / self.num_replicas)
         check_num_draws(self.num_batches * self.batch_size)
         super().__init__(self.batches_per_rank, generator)
+
+    num_samples = property(_EpochSampler.num_samples.fget, _fixed_size)
 
     # -- composition ----------------------------------------------------------
     def _setup_pk(self, p, k, batch_size):

@@ -31,7 +31,7 @@ except ImportError as exc:  # pragma: no cover - depends on the install
 from ._datasets import DATASETS, Dataset, load_dataset
 from ._methods import DEFAULT_METHODS, METHODS, REFERENCES, make_method, make_preprocessor
 from ._metrics import METRICS, expected_calibration_error
-from ._report import format_table, write_report
+from ._report import OUTPUT_FILES, format_table, write_report
 from ._run import compare
 from ._stats import paired_tests, rank_test, summarize
 
@@ -40,6 +40,7 @@ __all__ = [
     "DEFAULT_METHODS",
     "METHODS",
     "METRICS",
+    "OUTPUT_FILES",
     "REFERENCES",
     "Dataset",
     "compare",

@@ -15,9 +15,24 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import precision_recall_curve
 
-from ._stats import paired_tests, rank_test, summarize
+from ._metrics import METRICS
+from ._stats import _splits, paired_tests, rank_test, summarize
 
-__all__ = ["format_table", "write_report"]
+__all__ = ["OUTPUT_FILES", "format_table", "write_report"]
+
+#: Every file :func:`write_report` may write (the command line clears them from
+#: ``--out`` before a run, so no file of an earlier run is left beside new ones).
+OUTPUT_FILES: tuple[str, ...] = (
+    "results.csv",
+    "summary.csv",
+    "summary.md",
+    "paired_tests.csv",
+    "ranks.csv",
+    "report.html",
+    "pr_curves.png",
+    "cd_diagram.png",
+    *(f"scores_{metric}.png" for metric in METRICS),
+)
 
 _SHOWN = ["balanced_accuracy", "average_precision", "macro_f1", "roc_auc", "brier", "ece"]
 
@@ -96,16 +111,18 @@ def _pr_curves(results: pd.DataFrame):
     meta, oof = results.attrs["datasets"], results.attrs["oof_proba"]
     names = list(dict.fromkeys(results["dataset"]))
     methods = list(dict.fromkeys(results["method"]))
-    colors = plt.cm.tab20(np.arange(len(methods)) % 20)
+    colors = plt.cm.tab10(np.arange(len(methods)) % 10)
+    styles = ["-", "--", ":", "-."]
     fig, axes = plt.subplots(1, len(names), figsize=(3.6 * len(names) + 1.5, 3.6), squeeze=False)
     for ax, name in zip(axes[0], names, strict=True):
         y, positive = meta[name]["y"], meta[name]["positive"]
-        for method, color in zip(methods, colors, strict=True):
+        for i, (method, color) in enumerate(zip(methods, colors, strict=True)):
             proba = oof[name, method]
             if np.isnan(proba).any():
                 continue
             precision, recall, _ = precision_recall_curve(y == positive, proba[:, positive])
-            ax.plot(recall, precision, color=color, lw=1.2, label=method)
+            style = styles[(i // 10) % len(styles)]  # a line style per ten colours
+            ax.plot(recall, precision, color=color, ls=style, lw=1.2, label=method)
         ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02))
         ax.set_title(f"{name}: class {meta[name]['classes'][positive]!r}", fontsize=10)
     axes[0, -1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
@@ -170,7 +187,6 @@ def _html_page(parts: list[str], title: str) -> str:
         "color:#222}table{border-collapse:collapse;font-size:0.85em;margin:1em 0}"
         "td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}"
         "th{background:#f3f3f3}img{max-width:100%}code,pre{background:#f6f6f6}"
-        ".better{background:#dff5df}.worse{background:#f9dede}"
     )
     return (
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
@@ -241,9 +257,8 @@ def write_report(
         paths["ranks"] = out / "ranks.csv"
         _rank_table(ranked).to_csv(paths["ranks"], float_format="%.4f")
 
-    figures = {
-        f"scores_{m}": _dot_plots(results, m) for m in (metric, "average_precision", "brier")
-    }
+    shown = list(dict.fromkeys([metric, "average_precision", "brier"]))
+    figures = {f"scores_{m}": _dot_plots(results, m) for m in shown}
     if "oof_proba" in results.attrs:  # not in results read back from results.csv
         figures["pr_curves"] = _pr_curves(results)
     if ranked is not None:
@@ -260,12 +275,13 @@ def write_report(
         return f"<p><img src='data:image/png;base64,{data}' alt='{name}'></p>"
 
     settings = results.attrs.get("settings", {})
+    repeats, folds = _splits(results)
     meta = results.attrs.get("datasets", {})
     parts = [
         "<h1>wsample-sk compare</h1>",
         f"<p>{len(results)} fits: {n_datasets} data set(s) x {len(methods)} method(s) x "
-        f"{settings.get('repeats', '?')} repeat(s) of stratified {settings.get('folds', '?')}-"
-        "fold cross-validation, the same splits and seeds for every method.</p>",
+        f"{repeats} repeat(s) of stratified {folds}-fold cross-validation, the same "
+        "splits and seeds for every method.</p>",
     ]
     if ranked is not None:
         verdict = (
@@ -282,20 +298,23 @@ def write_report(
             img("cd_diagram"),
             _rank_table(ranked).to_html(float_format="%.3f"),
         ]
+        if ranked["dropped"]:
+            parts.append(
+                f"<p>Left out of the ranks (no score on some data set): "
+                f"{html.escape(', '.join(ranked['dropped']))}.</p>"
+            )
     if tests is not None:
-        styled = tests.copy()
         parts += [
             f"<h2>Per data set: against {reference!r} on the same splits</h2>",
             "<p>Corrected resampled t-test (Nadeau and Bengio 2003) on the per-split "
             f"differences in {metric.replace('_', ' ')} (positive: better than "
-            f"{reference!r}); p-values Holm-adjusted within a data set.</p>",
-            styled.to_html(float_format="%.4g"),
+            f"{reference!r}); p-values Holm-adjusted within a data set. t and p are "
+            "empty where the differences do not vary over the splits.</p>",
+            tests.to_html(float_format="%.4g"),
         ]
     parts += [
         "<h2>Every split</h2>",
-        img(f"scores_{metric}"),
-        img("scores_average_precision"),
-        img("scores_brier"),
+        *[img(f"scores_{m}") for m in shown],
         *(["<h2>Precision-recall</h2>", img("pr_curves")] if "pr_curves" in images else []),
         "<h2>Means and standard deviations over the splits</h2>",
         summary.reset_index().to_html(index=False, float_format="%.3f"),

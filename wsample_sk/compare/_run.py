@@ -53,7 +53,18 @@ def _check_data(name: str, X: Any, y: Any, folds: int) -> tuple[pd.DataFrame, np
     return X, y_enc, encoder.classes_.tolist()
 
 
-def _one_fit(dataset, method, repeat, fold, X, y, train, test, n_classes, seed, settings):
+def _one_fit(dataset, method, repeat, fold, *args):
+    """Fit and score one method on one split; a failure says which fit it was."""
+    try:
+        return _fit_and_score(dataset, method, repeat, fold, *args)
+    except Exception as exc:
+        raise ValueError(
+            f"{method} on {dataset} (repeat {repeat}, fold {fold}) failed: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def _fit_and_score(dataset, method, repeat, fold, X, y, train, test, n_classes, seed, settings):
     """Fit and score one method on one split, in a worker or in the caller."""
     positive = int(np.bincount(y).argmin())
     threads = torch.get_num_threads()
@@ -62,11 +73,18 @@ def _one_fit(dataset, method, repeat, fold, X, y, train, test, n_classes, seed, 
         with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             prep = make_preprocessor(X)
-            n_features = clone(prep).fit(X.iloc[train[:5]]).transform(X.iloc[:1]).shape[1]
+            # the width the network sees: the preprocessor fitted as in the pipeline
+            n_features = clone(prep).fit(X.iloc[train]).transform(X.iloc[:1]).shape[1]
             pipe = make_method(method, prep, n_features, n_classes, seed=seed, **settings)
             if method == "smote":  # neighbours within the rarest class of this training part
-                rarest = int(np.bincount(y[train]).min())
-                pipe.set_params(resample__k_neighbors=max(1, min(5, rarest - 1)))
+                rarest = int(np.bincount(y[train], minlength=n_classes).min())
+                if rarest < 2:
+                    raise ValueError(
+                        "SMOTE needs two or more rows of every class in a training part; "
+                        f"the rarest class has {rarest}. Leave smote out, or give that "
+                        "class more rows."
+                    )
+                pipe.set_params(resample__k_neighbors=min(5, rarest - 1))
             if method not in _warmed_up:  # lazy imports and torch's one-off set-up, untimed
                 short = {"net__max_epochs": 1} if method in METHODS else {}
                 clone(pipe).set_params(**short).fit(X.iloc[train], y[train])

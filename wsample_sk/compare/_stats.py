@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import scikit_posthocs as sp
@@ -71,6 +73,22 @@ def _splits(results: pd.DataFrame) -> tuple[int, int]:
     return repeats, folds
 
 
+def _t_test(d: np.ndarray, folds: int) -> dict:
+    """The corrected resampled t-test of differences ``d``; NaN where undefined.
+
+    With fewer than two splits, or differences that do not vary (constant up
+    to rounding), the test has no variance to work with: ``t`` and ``p`` are
+    NaN, and the method is neither better nor worse.
+    """
+    j = len(d)
+    mean = float(d.mean()) if j else np.nan
+    if j < 2 or np.ptp(d) <= 1e-12 * max(1.0, np.abs(d).max()):
+        return {"difference": mean, "t": np.nan, "p": np.nan}
+    se = np.sqrt((1.0 / j + 1.0 / (folds - 1)) * d.var(ddof=1))
+    t = mean / se
+    return {"difference": mean, "t": t, "p": 2.0 * stats.t.sf(abs(t), df=j - 1)}
+
+
 def paired_tests(
     results: pd.DataFrame, reference: str = "none", metric: str = "balanced_accuracy"
 ) -> pd.DataFrame:
@@ -96,8 +114,10 @@ def paired_tests(
     -------
     tests : DataFrame
         Indexed by (dataset, method), columns ``difference`` (mean, positive
-        = better than the reference), ``t``, ``p``, ``p_holm`` and
-        ``better``/``worse`` (significant at 0.05 after Holm).
+        = better than the reference), ``splits`` (pairs used), ``t``, ``p``,
+        ``p_holm`` and ``better``/``worse`` (significant at 0.05 after Holm).
+        ``t`` and ``p`` are NaN where the test is undefined: fewer than two
+        splits, or differences that are the same on every split.
 
     Examples
     --------
@@ -121,22 +141,18 @@ def paired_tests(
             if method == reference:
                 continue
             d = sign * (wide[method] - base).to_numpy()
-            j = len(d)
-            var = d.var(ddof=1) if j > 1 else np.nan
-            se = np.sqrt((1.0 / j + 1.0 / (folds - 1)) * var)
-            if se > 0:
-                t = d.mean() / se
-                p = 2.0 * stats.t.sf(abs(t), df=j - 1)
-            else:
-                t, p = (0.0, 1.0) if d.mean() == 0 else (np.sign(d.mean()) * np.inf, 0.0)
+            d = d[~np.isnan(d)]  # splits where both ran (an interrupted run may lack some)
             rows.append(
-                {"dataset": dataset, "method": method, "difference": d.mean(), "t": t, "p": p}
+                {"dataset": dataset, "method": method, "splits": len(d), **_t_test(d, folds)}
             )
     tests = pd.DataFrame(rows).set_index(["dataset", "method"])
     tests["p_holm"] = np.nan
     for dataset in tests.index.unique("dataset"):
-        p = tests.loc[dataset, "p"].to_numpy()
-        tests.loc[dataset, "p_holm"] = multipletests(p, method="holm")[1]
+        p = tests.loc[dataset, "p"]
+        testable = p.notna()  # Holm over the tests that could be made
+        if testable.any():
+            adjusted = multipletests(p[testable].to_numpy(), method="holm")[1]
+            tests.loc[[(dataset, m) for m in p.index[testable]], "p_holm"] = adjusted
     tests["better"] = (tests["p_holm"] < 0.05) & (tests["difference"] > 0)
     tests["worse"] = (tests["p_holm"] < 0.05) & (tests["difference"] < 0)
     return tests
@@ -165,7 +181,8 @@ def rank_test(
         ``"scores"`` (DataFrame, data set x method means), ``"statistic"`` and
         ``"p"`` of the Friedman test, ``"nemenyi"`` (DataFrame of pairwise
         p-values), ``"cd"`` (Demšar's critical difference of average ranks at
-        ``alpha``), ``"n_datasets"``.
+        ``alpha``), ``"n_datasets"``, ``"dropped"`` (methods left out because
+        they lack a score on some data set, with a warning).
 
     Examples
     --------
@@ -180,6 +197,15 @@ def rank_test(
     higher = _higher_is_better(metric)
     scores = results.pivot_table(index="dataset", columns="method", values=metric, sort=False)
     scores = scores[list(dict.fromkeys(results["method"]))]
+    incomplete = scores.columns[scores.isna().any()].tolist()
+    if incomplete:
+        warnings.warn(
+            f"Method(s) {incomplete} have no {metric} on some data set(s); they are left "
+            "out of the ranks (a rank test needs every method on every data set).",
+            UserWarning,
+            stacklevel=2,
+        )
+        scores = scores.drop(columns=incomplete)
     n, k = scores.shape
     if n < 2 or k < 3:
         raise ValueError(
@@ -203,4 +229,5 @@ def rank_test(
         "cd": float(cd),
         "n_datasets": n,
         "alpha": alpha,
+        "dropped": incomplete,
     }
