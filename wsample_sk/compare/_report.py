@@ -137,8 +137,18 @@ def _cd_diagram(test: dict, metric: str):
 
     k = len(test["ranks"])
     fig, ax = plt.subplots(figsize=(8, 0.25 * k + 2))
+    # dark, distinct colours: the labels take their method's colour
+    palette = [*plt.cm.tab10.colors, *plt.cm.Dark2.colors]
+    colors = [palette[i % len(palette)] for i in range(k)]
     sp.critical_difference_diagram(
-        test["ranks"], test["nemenyi"], cd=test["cd"], alpha=test["alpha"], ax=ax
+        test["ranks"],
+        test["nemenyi"],
+        cd=test["cd"],
+        alpha=test["alpha"],
+        ax=ax,
+        label_fmt_left="{label} ({rank:.1f})",
+        label_fmt_right="({rank:.1f}) {label}",
+        color_palette={m: colors[i] for i, m in enumerate(test["ranks"].index)},
     )
     ax.set_title(
         f"Average rank on {metric.replace('_', ' ')} over {test['n_datasets']} data sets "

@@ -167,7 +167,7 @@ def compare(
     datasets: Iterable[Any] | None = None,
     methods: Sequence[str] | None = None,
     references: bool = False,
-    repeats: int = 3,
+    repeats: int = 5,
     folds: int = 2,
     seed: int = 0,
     n_jobs: int | None = 1,
@@ -192,7 +192,7 @@ def compare(
         Keys of :data:`METHODS`; ``None`` runs :data:`DEFAULT_METHODS`.
     references : bool, default=False
         Also run the models outside the network (:data:`REFERENCES`).
-    repeats, folds : int, default=3, 2
+    repeats, folds : int, default=5, 2
         Repeated stratified k-fold: ``repeats`` shuffles of ``folds`` folds,
         the same splits (and the same seed per split) for every method.
     seed : int, default=0
