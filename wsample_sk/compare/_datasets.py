@@ -57,80 +57,65 @@ def _imbalanced(data, counts: dict[str, int], y_name: str) -> tuple[pd.DataFrame
 
 
 def _breast_cancer():
-    data = skd.load_breast_cancer()
-    X, y = _imbalanced(data, {"benign": 357, "malignant": 36}, "diagnosis")
-    return (
-        X,
-        y,
-        (
-            "Breast cancer (Wisconsin): 30 features of cell nuclei in a fine-needle "
-            "aspirate; all 357 benign cases, 36 of the 212 malignant ones."
-        ),
-    )
+    return _imbalanced(skd.load_breast_cancer(), {"benign": 357, "malignant": 36}, "diagnosis")
 
 
 def _diabetes():
     data = skd.load_diabetes()
     X = pd.DataFrame(data.data, columns=data.feature_names)
     cut = np.quantile(data.target, 5 / 6)
-    y = pd.Series(np.where(data.target > cut, "fast", "slow"), name="progression")
-    return (
-        X,
-        y,
-        (
-            "Diabetes: 10 baseline measurements of 442 patients; the positive class "
-            "is disease progression after one year in the top sixth (1:5)."
-        ),
-    )
+    return X, pd.Series(np.where(data.target > cut, "fast", "slow"), name="progression")
 
 
 def _wine():
-    data = skd.load_wine()
-    X, y = _imbalanced(data, {"class_0": 30, "class_1": 71, "class_2": 10}, "cultivar")
-    return (
-        X,
-        y,
-        (
-            "Wine: 13 chemical measurements of wines from three cultivars; 30 and 10 "
-            "of the 59 and 48 rows of two cultivars kept, all 71 of the third."
-        ),
-    )
+    counts = {"class_0": 30, "class_1": 71, "class_2": 10}
+    return _imbalanced(skd.load_wine(), counts, "cultivar")
 
 
 def _digits():
     data = skd.load_digits()
     data.target_names = np.array([f"digit {d}" for d in data.target_names])
     counts = {f"digit {d}": int(round(150 * 0.1 ** (d / 9))) for d in range(10)}
-    X, y = _imbalanced(data, counts, "digit")
-    return (
-        X,
-        y,
-        (
-            "Handwritten digits: 8x8 grey images (64 pixels); a long tail of ten "
-            "classes, from 150 images of 0 down to 15 of 9 (geometric, 1:10)."
-        ),
-    )
+    return _imbalanced(data, counts, "digit")
 
 
 def _iris():
-    data = skd.load_iris()
-    X, y = _imbalanced(data, {"setosa": 50, "versicolor": 50, "virginica": 10}, "species")
-    return (
-        X,
-        y,
-        (
-            "Iris: 4 flower measurements; all 50 setosa and versicolor, 10 of the 50 "
-            "virginica (the class that overlaps versicolor)."
-        ),
-    )
+    counts = {"setosa": 50, "versicolor": 50, "virginica": 10}
+    return _imbalanced(skd.load_iris(), counts, "species")
 
 
-_LOADERS: dict[str, tuple[str, Callable]] = {
-    "breast_cancer": ("medicine", _breast_cancer),
-    "diabetes": ("clinical regression, cut", _diabetes),
-    "wine": ("chemistry, 3 classes", _wine),
-    "digits": ("images, 10 classes", _digits),
-    "iris": ("botany, 3 classes", _iris),
+# name -> (domain, description, loader returning X, y)
+_LOADERS: dict[str, tuple[str, str, Callable]] = {
+    "breast_cancer": (
+        "medicine",
+        "Breast cancer (Wisconsin): 30 features of cell nuclei in a fine-needle "
+        "aspirate; all 357 benign cases, 36 of the 212 malignant ones.",
+        _breast_cancer,
+    ),
+    "diabetes": (
+        "clinical regression, cut",
+        "Diabetes: 10 baseline measurements of 442 patients; the positive class is "
+        "disease progression after one year in the top sixth (1:5).",
+        _diabetes,
+    ),
+    "wine": (
+        "chemistry, 3 classes",
+        "Wine: 13 chemical measurements of wines from three cultivars; 30 and 10 of "
+        "the 59 and 48 rows of two cultivars kept, all 71 of the third.",
+        _wine,
+    ),
+    "digits": (
+        "images, 10 classes",
+        "Handwritten digits: 8x8 grey images (64 pixels); a long tail of ten classes, "
+        "from 150 images of 0 down to 15 of 9 (geometric, 1:10).",
+        _digits,
+    ),
+    "iris": (
+        "botany, 3 classes",
+        "Iris: 4 flower measurements; all 50 setosa and versicolor, 10 of the 50 "
+        "virginica (the class that overlaps versicolor).",
+        _iris,
+    ),
 }
 DATASETS: tuple[str, ...] = tuple(_LOADERS)
 
@@ -159,6 +144,6 @@ def load_dataset(name: str) -> Dataset:
     """
     if name not in _LOADERS:
         raise ValueError(f"Unknown data set {name!r}; the built-in ones are {list(DATASETS)}.")
-    domain, loader = _LOADERS[name]
-    X, y, description = loader()
+    domain, description, loader = _LOADERS[name]
+    X, y = loader()
     return Dataset(name, domain, description, X, y)
