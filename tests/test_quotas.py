@@ -401,3 +401,9 @@ def test_the_size_of_a_quota_epoch_cannot_be_reassigned():
         with pytest.raises(AttributeError, match="fixed by its class quotas"):
             sampler.num_samples = 10
         assert len(sampler) == size == len(list(sampler))
+
+
+def test_batch_composition_with_skorchs_whole_part_batch_is_a_clear_error(imbalanced):
+    X, y = imbalanced
+    with pytest.raises(ValueError, match="batch_size=-1 .* has no composition to fix"):
+        WeightedSamplingClassifier(batch_composition="equal", batch_size=-1, max_epochs=1).fit(X, y)

@@ -841,9 +841,19 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
             sampling_strategy=self.sampling_strategy,
             sampling_type=self.sampling_type,
             batch_composition=self.batch_composition,
-            batch_size=self.get_params_for("iterator_train").get("batch_size", self.batch_size),
+            batch_size=self._composed_batch_size(),
             world=_parallel.world(),
         )
+
+    def _composed_batch_size(self) -> int:
+        size = self.get_params_for("iterator_train").get("batch_size", self.batch_size)
+        if self.batch_composition is not None and size == -1:
+            raise ValueError(
+                "batch_composition needs a batch size of at least 1; skorch's "
+                "batch_size=-1 (the whole training part as one batch) has no composition "
+                "to fix."
+            )
+        return size
 
     def get_iterator(self, dataset: Any, training: bool = False):
         """The loader of ``dataset``: whole batches at once where possible.
