@@ -66,7 +66,7 @@ from ._loading import (
     to_tensors,
 )
 from ._samplers import BatchIndexSampler
-from ._schedule import WeightSchedule
+from ._schedule import WeightSchedule, check_labels_known
 from ._seeding import derive_seed, fit_seed, seed_torch, seeded_torch
 from ._strategies import STRATEGIES, Strategy, check_sampling
 from ._validation import check_count, check_samples_per_epoch, check_sampling_weights
@@ -597,11 +597,11 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         codes = None
         if labels is not None and known is not None:
             codes = encode(labels, known, name="y")
-        if strategy is not None and codes is None:
-            raise ValueError(
-                f"sampling={self.sampling!r} needs the class labels of the training "
-                "rows: pass y to fit (the targets of this Dataset cannot be read)."
-            )
+        check_labels_known(
+            codes,
+            sampling=None if strategy is None else self.sampling,
+            quotas=self.sampling_strategy is not None or self.batch_composition is not None,
+        )
         if sample_weight is not None:
             sample_weight = check_sampling_weights(sample_weight, n)
         return _FitData(
@@ -769,13 +769,7 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         :mod:`wsample_sk.losses`) receives them unless the user set
         ``criterion__class_counts``.
         """
-        for name in self._criteria:
-            criterion = getattr(self, name + "_", None)
-            criterion = getattr(criterion, "_orig_mod", criterion)
-            if not hasattr(criterion, "set_class_counts"):
-                continue
-            if "class_counts" in self.get_params_for(name):
-                continue
+        for criterion in self._counted_criteria():
             if not len(counts):
                 raise ValueError(
                     f"{type(criterion).__name__} needs the class counts of the training "
@@ -797,16 +791,21 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         ``counts_follow_training_mix``: after balanced draws or loss weights it
         then sees a uniform mix, and adjusts for nothing more (never twice).
         """
+        for criterion in self._counted_criteria():
+            if getattr(criterion, "counts_follow_training_mix", False):
+                mass = schedule.sampling_prior * schedule.class_counts.sum()
+                # a class the loss never sees keeps a tiny positive count (never a target)
+                criterion.set_class_counts(np.maximum(mass, 1e-12 * mass.max()))
+
+    def _counted_criteria(self):
+        """Criteria that take class counts (``set_class_counts``) the user did not give."""
         for name in self._criteria:
             criterion = getattr(self, name + "_", None)
             criterion = getattr(criterion, "_orig_mod", criterion)
-            if not getattr(criterion, "counts_follow_training_mix", False):
-                continue
-            if "class_counts" in self.get_params_for(name):
-                continue
-            mass = schedule.sampling_prior * schedule.class_counts.sum()
-            # a class the loss never sees keeps a tiny positive count (it is never a target)
-            criterion.set_class_counts(np.maximum(mass, 1e-12 * mass.max()))
+            if hasattr(criterion, "set_class_counts") and (
+                "class_counts" not in self.get_params_for(name)
+            ):
+                yield criterion
 
     def _schedule_for(self, dataset_train: Any, data: _FitData) -> WeightSchedule:
         rows = rows_in(dataset_train, data.dataset)
@@ -1039,12 +1038,10 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
     def _get_predict_nonlinearity(self):
         if self._auto_nonlinearity():
             self.check_is_fitted()
-            criteria = [getattr(self, name + "_") for name in self._criteria]
-            if len(criteria) == 1:
-                criterion = getattr(criteria[0], "_orig_mod", criteria[0])
-                if getattr(criterion, "takes_logits", False):
-                    # the probabilities the loss models (LDAM: of its scaled logits)
-                    return getattr(criterion, "probabilities", partial(torch.softmax, dim=-1))
+            criterion = self._single_criterion()
+            if getattr(criterion, "takes_logits", False):
+                # the probabilities the loss models (LDAM: of its scaled logits)
+                return getattr(criterion, "probabilities", partial(torch.softmax, dim=-1))
             return _infer_predict_nonlinearity(self)
         return super()._get_predict_nonlinearity()
 

@@ -24,7 +24,26 @@ from ._strategies import Strategy, combine_weights, warn_on_empty_classes
 from ._stratified import BalancedBatchSampler, StratifiedSampler
 from ._validation import check_samples_per_epoch, check_sampling_weights, relative
 
-__all__ = ["WeightSchedule"]
+__all__ = ["WeightSchedule", "check_labels_known"]
+
+
+def check_labels_known(codes: np.ndarray | None, *, sampling: Any = None, quotas: bool = False):
+    """A strategy or exact quotas need the training rows' labels: say so if they are unknown.
+
+    ``sampling`` is the strategy as the caller named it (``None``: none).
+    """
+    if codes is not None:
+        return
+    if quotas:
+        raise ValueError(
+            "Exact class quotas (sampling_strategy, batch_composition) need the "
+            "class labels of the training rows: pass y to fit."
+        )
+    if sampling is not None:
+        raise ValueError(
+            f"sampling={sampling!r} needs the class labels of the training "
+            "rows: pass y to fit (the targets of this Dataset cannot be read)."
+        )
 
 
 class _EpochDraws(Sampler[int]):
@@ -192,16 +211,11 @@ class WeightSchedule:
         batch_size: int = 128,
         world: tuple[int, int] = (1, 0),
     ) -> None:
-        if (sampling_strategy is not None or batch_composition is not None) and codes is None:
-            raise ValueError(
-                "Exact class quotas (sampling_strategy, batch_composition) need the "
-                "class labels of the training rows: pass y to fit."
-            )
-        if strategy is not None and codes is None:
-            raise ValueError(
-                f"sampling={strategy.name!r} needs the class labels of the training "
-                "rows: pass y to fit (the targets of this Dataset cannot be read)."
-            )
+        check_labels_known(
+            codes,
+            sampling=None if strategy is None else strategy.name,
+            quotas=sampling_strategy is not None or batch_composition is not None,
+        )
         self.n = n
         self.labels, self.codes, self.classes = labels, codes, classes
         self.strategy = strategy
@@ -281,8 +295,9 @@ class WeightSchedule:
         if self.strategy is None:
             return None
         if self.strategy.class_level:
-            counts = np.bincount(self.codes, minlength=len(self.classes))
-            per_class = self.strategy.class_weights(self.classes, counts, epoch, self.n_epochs)
+            per_class = self.strategy.class_weights(
+                self.classes, self.class_counts, epoch, self.n_epochs
+            )
             return per_class[self.codes]
         return self.strategy.weights(self.labels, epoch, self.n_epochs)
 
