@@ -31,7 +31,14 @@ import numpy as np
 import torch
 from torch.utils.data import Sampler
 
-from ._validation import check_count, check_num_draws, check_sampling_weights, relative
+from ._validation import (
+    check_count,
+    check_flag,
+    check_num_draws,
+    check_sampling_weights,
+    check_world,
+    relative,
+)
 
 __all__ = [
     "BatchIndexSampler",
@@ -348,9 +355,7 @@ class WeightedSampler(_EpochSampler):
         *,
         groups: Any = None,
     ) -> None:
-        if not isinstance(replacement, (bool, np.bool_)):
-            raise ValueError(f"replacement must be a bool; got {replacement!r}.")
-        self.replacement = bool(replacement)
+        self.replacement = check_flag(replacement, "replacement")
         self.groups = None if groups is None else np.asarray(groups)
         super().__init__(0, generator)
         self._fixed = num_samples is not None
@@ -508,10 +513,7 @@ class DistributedWeightedSampler(_EpochSampler):
                 )
             num_replicas = dist.get_world_size() if num_replicas is None else num_replicas
             rank = dist.get_rank() if rank is None else rank
-        self.num_replicas = check_count(num_replicas, "num_replicas")
-        self.rank = check_count(rank, "rank", min_val=0)
-        if self.rank >= self.num_replicas:
-            raise ValueError(f"rank must be in [0, {self.num_replicas - 1}]; got {rank!r}.")
+        self.num_replicas, self.rank = check_world(num_replicas, rank)
         self.sampler = WeightedSampler(weights, num_samples, replacement)
         self.seed, self.drop_last = check_count(seed, "seed", min_val=0), bool(drop_last)
         total = self.sampler.num_samples
@@ -593,10 +595,7 @@ class BatchIndexSampler(Sampler):
     ) -> None:
         self.sampler = sampler
         self.as_lists = as_lists
-        self.num_replicas = check_count(num_replicas, "num_replicas")
-        self.rank = check_count(rank, "rank", min_val=0)
-        if self.rank >= self.num_replicas:
-            raise ValueError(f"rank must be in [0, {self.num_replicas - 1}]; got {rank!r}.")
+        self.num_replicas, self.rank = check_world(num_replicas, rank)
         self.batch_size = check_count(batch_size, "batch_size")
         self.drop_last = bool(drop_last)
         if sampler is None and n is None:

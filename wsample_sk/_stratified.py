@@ -23,7 +23,13 @@ import torch
 from imblearn.utils import check_sampling_strategy
 
 from ._samplers import _EpochSampler, _GuideTable, _weighted_permutation
-from ._validation import check_count, check_num_draws, check_sampling_weights
+from ._validation import (
+    check_count,
+    check_flag,
+    check_num_draws,
+    check_sampling_weights,
+    check_world,
+)
 
 __all__ = ["BalancedBatchSampler", "StratifiedSampler", "resolve_class_counts"]
 
@@ -109,16 +115,23 @@ def _fixed_size(self, value: int) -> None:
 _BLOCK = 1 << 16  # positions shuffled at once by StratifiedSampler (fits in cache)
 
 
-def _split_by_class(codes: np.ndarray, k: int, sample_weight: np.ndarray | None):
+def _rows_by_class(y: Any, sample_weight: Any):
+    """``y`` (1-D), its classes, their counts, and the rows (and weights) of each class."""
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D; got shape {y.shape}.")
+    classes, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
+    sw = None if sample_weight is None else check_sampling_weights(sample_weight, len(y))
     order = np.argsort(codes, kind="stable")
-    bounds = np.r_[0, np.cumsum(np.bincount(codes, minlength=k))]
-    return [
+    bounds = np.r_[0, np.cumsum(counts)]
+    within = [
         _WithinClass(
             order[bounds[c] : bounds[c + 1]],
-            None if sample_weight is None else sample_weight[order[bounds[c] : bounds[c + 1]]],
+            None if sw is None else sw[order[bounds[c] : bounds[c + 1]]],
         )
-        for c in range(k)
+        for c in range(len(classes))
     ]
+    return y, classes, counts, within
 
 
 class StratifiedSampler(_EpochSampler):
@@ -167,16 +180,9 @@ class StratifiedSampler(_EpochSampler):
         generator: torch.Generator | None = None,
         sampling_type: str = "over-sampling",
     ) -> None:
-        if not isinstance(replacement, (bool, np.bool_)):
-            raise ValueError(f"replacement must be a bool; got {replacement!r}.")
-        y = np.asarray(y)
-        if y.ndim != 1:
-            raise ValueError(f"y must be 1-D; got shape {y.shape}.")
-        self.replacement = bool(replacement)
+        self.replacement = check_flag(replacement, "replacement")
+        y, classes, _, self._within = _rows_by_class(y, sample_weight)
         self.class_counts_ = resolve_class_counts(y, sampling_strategy, sampling_type)
-        classes, codes = np.unique(y, return_inverse=True)
-        sw = None if sample_weight is None else check_sampling_weights(sample_weight, len(y))
-        self._within = _split_by_class(codes, len(classes), sw)
         self._quota = np.array([self.class_counts_[c] for c in classes.tolist()], dtype=np.int64)
         for label, quota, within in zip(classes.tolist(), self._quota, self._within, strict=True):
             if quota and not within.positive:
@@ -300,19 +306,9 @@ class BalancedBatchSampler(_EpochSampler):
         num_replicas: int = 1,
         rank: int = 0,
     ) -> None:
-        y = np.asarray(y)
-        if y.ndim != 1:
-            raise ValueError(f"y must be 1-D; got shape {y.shape}.")
-        if not isinstance(replacement, (bool, np.bool_)):
-            raise ValueError(f"replacement must be a bool; got {replacement!r}.")
-        self.replacement = bool(replacement)
-        self.num_replicas = check_count(num_replicas, "num_replicas")
-        self.rank = check_count(rank, "rank", min_val=0)
-        if self.rank >= self.num_replicas:
-            raise ValueError(f"rank must be in [0, {self.num_replicas - 1}]; got {rank!r}.")
-        self.classes_, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
-        sw = None if sample_weight is None else check_sampling_weights(sample_weight, len(y))
-        self._within = _split_by_class(codes, len(self.classes_), sw)
+        self.replacement = check_flag(replacement, "replacement")
+        self.num_replicas, self.rank = check_world(num_replicas, rank)
+        y, self.classes_, counts, self._within = _rows_by_class(y, sample_weight)
         pk = classes_per_batch is not None or samples_per_class is not None
         if pk:
             self._setup_pk(classes_per_batch, samples_per_class, batch_size)

@@ -151,6 +151,33 @@ def check_count(value: Any, name: str, *, min_val: int = 1) -> int:
     return int(value)
 
 
+def check_world(num_replicas: Any, rank: Any) -> tuple[int, int]:
+    """Data-parallel sharding: ``num_replicas`` >= 1 and ``rank`` in ``[0, num_replicas)``.
+
+    Examples
+    --------
+    >>> from wsample_sk._validation import check_world
+    >>> check_world(2, 1)
+    (2, 1)
+    >>> check_world(2, 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: rank must be in [0, 1]; got 2.
+    """
+    replicas = check_count(num_replicas, "num_replicas")
+    position = check_count(rank, "rank", min_val=0)
+    if position >= replicas:
+        raise ValueError(f"rank must be in [0, {replicas - 1}]; got {rank!r}.")
+    return replicas, position
+
+
+def check_flag(value: Any, name: str) -> bool:
+    """A bool parameter (Python or numpy), as ``bool``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be a bool; got {value!r}.")
+    return bool(value)
+
+
 def _memory_bytes() -> int | None:
     """Physical memory of this machine, where the OS tells it."""
     try:
