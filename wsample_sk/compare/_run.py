@@ -64,9 +64,10 @@ def _one_fit(dataset, method, repeat, fold, *args):
         ) from exc
 
 
-def _fit_and_score(dataset, method, repeat, fold, X, y, train, test, n_classes, seed, settings):
+def _fit_and_score(
+    dataset, method, repeat, fold, X, y, train, test, n_classes, positive, seed, settings
+):
     """Fit and score one method on one split, in a worker or in the caller."""
-    positive = int(np.bincount(y).argmin())
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the same arithmetic in every process, whatever n_jobs
     try:
@@ -271,6 +272,7 @@ def compare(
                         train,
                         test,
                         len(classes),
+                        meta[name]["positive"],  # the rarest class: one choice per data set
                         seed * 1000 + i,
                         settings,
                     )
