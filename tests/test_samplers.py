@@ -148,3 +148,27 @@ def test_batch_index_sampler():
     s = BatchIndexSampler(PermutationSampler(10, generator=gen()), 4, drop_last=True)
     assert [len(b) for b in s] == [4, 4] and len(s) == 2
     assert list(BatchIndexSampler(None, 4, n=6)) == [slice(0, 4), slice(4, 6)]
+
+
+@pytest.mark.parametrize(
+    "weights, index",
+    [
+        (np.array([1.0, 2 + 1j, 3.0]), 1),  # numpy complex: a cast would keep 2.0
+        ([1.0, 2.0, 3 + 0.5j], 2),  # Python complex numbers
+        (np.array([1.0, 2.0, 1j], dtype=object), 2),
+        (torch.tensor([1 + 0j, 1 + 2j]), 1),  # complex torch tensor
+        (torch.tensor([1 + 1j, 2 + 0j]).conj(), 0),  # a conjugate view
+        (np.array([1 + 0j, 2 + 0j]), 0),  # complex dtype, zero imaginary parts: still refused
+    ],
+)
+def test_complex_weights_are_refused_not_cast_to_their_real_part(weights, index):
+    from wsample_sk._validation import check_sampling_weights
+
+    match = f"sample_weight must be real; got a complex value at index {index}"
+    with pytest.raises(ValueError, match=match):
+        check_sampling_weights(weights)
+    with pytest.raises(ValueError, match="weights must be real"):
+        WeightedSampler(weights)
+    sampler = WeightedSampler(np.ones(len(weights)))
+    with pytest.raises(ValueError, match="weights must be real"):
+        sampler.weights = weights

@@ -62,9 +62,10 @@ def check_sampling_weights(
     Raises
     ------
     ValueError
-        If the weights are not numeric, not 1-D, of the wrong length, or
-        contain a NaN, an infinity or a negative value (the message names
-        the first offending index and value), or are all zero.
+        If the weights are not numeric, complex (even with zero imaginary
+        parts: a cast would drop them silently), not 1-D, of the wrong
+        length, or contain a NaN, an infinity or a negative value (the
+        message names the first offending index and value), or are all zero.
 
     Examples
     --------
@@ -77,9 +78,17 @@ def check_sampling_weights(
     ValueError: sample_weight must be non-negative; got -2.0 at index 1.
     """
     if hasattr(weights, "detach") and hasattr(weights, "cpu"):  # torch tensor
-        weights = weights.detach().cpu().numpy()
+        weights = weights.detach().cpu()
+        if weights.is_complex():
+            weights = weights.resolve_conj()  # a conjugate view has no numpy()
+        weights = weights.numpy()
     try:
-        arr = np.array(weights, dtype=np.float64, copy=True)
+        raw = np.asarray(weights)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be numeric; could not convert it to float: {exc}") from None
+    _check_real(raw, name)  # a cast to float would drop imaginary parts silently
+    try:
+        arr = np.array(raw, dtype=np.float64, copy=True)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} must be numeric; could not convert it to float: {exc}") from None
     if arr.ndim != 1:
@@ -111,6 +120,35 @@ def check_sampling_weights(
             "must be positive)."
         )
     return arr
+
+
+def _is_complex(value: Any) -> bool:
+    """A complex number that is not also real (numbers.Complex minus numbers.Real)."""
+    return isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real)
+
+
+def _check_real(raw: np.ndarray, name: str) -> None:
+    """Refuse complex values: complex dtypes, or complex objects in an object array.
+
+    A complex dtype is refused even where every imaginary part is zero: the
+    index named is that of the first non-zero imaginary part, else 0.
+    """
+    if raw.dtype.kind == "c":
+        flat = raw.reshape(-1)
+        imaginary = np.flatnonzero(flat.imag)
+        i = int(imaginary[0]) if imaginary.size else 0
+    elif raw.dtype.kind == "O":
+        flat = raw.reshape(-1)
+        i = next((j for j, v in enumerate(flat) if _is_complex(v)), -1)
+        if i < 0:
+            return
+    else:
+        return
+    where = f"index {i}" if raw.ndim == 1 else f"flat index {i}"
+    raise ValueError(
+        f"{name} must be real; got a complex value at {where} ({flat[i]!r}). "
+        "Pass the real part (or the modulus) if that is what you mean."
+    )
 
 
 def relative(weights: np.ndarray) -> np.ndarray:
