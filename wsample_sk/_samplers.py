@@ -23,8 +23,9 @@ dataset can fetch a whole batch with one indexing operation), and
 from __future__ import annotations
 
 import math
+import numbers
 import operator
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -197,6 +198,70 @@ def _permutation(n: int, k: int, rng: np.random.Generator) -> np.ndarray:
 
 
 # -- seeding and resumption, shared by the samplers ------------------------------
+def _sizes(values: dict, theirs: bool) -> str:
+    """``of 60 rows with num_samples=60`` (theirs) or ``30 rows, num_samples=30`` (ours)."""
+    rows = values.pop("rows", None)
+    rest = ", ".join(f"{field}={value!r}" for field, value in values.items())
+    if theirs:
+        return " ".join(
+            p for p in (f"of {rows} rows" if rows is not None else "", rest and f"with {rest}") if p
+        )
+    return ", ".join(p for p in (f"{rows} rows" if rows is not None else "", rest) if p)
+
+
+def _check_state(state: Any, identity: dict, keys: tuple[str, ...]) -> None:
+    """Refuse a state that is not a sampler's of this kind and size, before any change.
+
+    ``identity`` holds ``kind`` (the class name) and what the recorded pass
+    depends on (rows, draws per pass, replicas, ...); ``keys`` the other
+    entries the state must have. A missing key, another kind or a different
+    size is a ``ValueError`` that names it.
+    """
+    kind = identity["kind"]
+    if not isinstance(state, Mapping):
+        raise ValueError(
+            f"A {kind} state_dict must be a dict (what {kind}.state_dict() returns); "
+            f"got {type(state).__name__}."
+        )
+    if "kind" in state and state["kind"] != kind:
+        raise ValueError(f"state_dict is from a {state['kind']}; this is a {kind}.")
+    missing = [key for key in (*identity, *keys) if key not in state]
+    if missing:
+        older = (
+            " (a state saved by an earlier version of wsample-sk does not record its kind and size)"
+            if "kind" in missing
+            else ""
+        )
+        raise ValueError(
+            f"{kind} state_dict is missing the key(s) {missing}; pass what "
+            f"{kind}.state_dict() returned{older}."
+        )
+    differ = [f for f in identity if f != "kind" and state[f] != identity[f]]
+    if differ:
+        theirs = _sizes({f: state[f] for f in differ}, theirs=True)
+        ours = _sizes({f: identity[f] for f in differ}, theirs=False)
+        raise ValueError(f"state_dict is from a {kind} {theirs}; this {kind} has {ours}.")
+
+
+def _check_resume(state: Mapping, kind: str, length: int, unit: str) -> None:
+    """The recorded pass: ``seed`` None or a list of ints, ``position`` in [0, length]."""
+    seed, position = state["seed"], state["position"]
+    if seed is not None and (
+        not isinstance(seed, (list, tuple))
+        or not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in seed)
+    ):
+        raise ValueError(f"{kind} state_dict['seed'] must be None or a list of ints; got {seed!r}.")
+    if (
+        not isinstance(position, numbers.Integral)
+        or isinstance(position, bool)
+        or not 0 <= position <= length
+    ):
+        raise ValueError(
+            f"{kind} state_dict['position'] must be an int in [0, {length}] ({unit} per "
+            f"pass); got {position!r}."
+        )
+
+
 class _EpochSampler(Sampler[int]):
     """Seeding shared by the samplers: one numpy Generator per pass.
 
@@ -265,9 +330,26 @@ class _EpochSampler(Sampler[int]):
     def __len__(self) -> int:
         return self.num_samples
 
+    _STATE_KEYS = ("epoch", "base_seed", "generator", "seed", "position")
+    _UNIT = "indices"  # what a pass yields
+
+    def _rows(self) -> int:  # pragma: no cover
+        raise NotImplementedError
+
+    def _identity(self) -> dict:
+        """What a recorded pass belongs to: kind and size (checked on loading)."""
+        return {"kind": type(self).__name__, "rows": self._rows(), "num_samples": self.num_samples}
+
     def state_dict(self) -> dict:
-        """The sampler's state, to resume a pass mid-way (see ``load_state_dict``)."""
+        """The sampler's state, to resume a pass mid-way (see ``load_state_dict``).
+
+        Besides the pass in progress (its seed and position), the epoch and
+        the generator, it records what it belongs to: ``kind`` (the class),
+        ``rows`` and ``num_samples`` (and, where they matter, the replicas,
+        the batch shape, ``replacement``).
+        """
         state = {
+            **self._identity(),
             "epoch": self.epoch,
             "base_seed": self._base_seed,
             "generator": None if self.generator is None else self.generator.get_state(),
@@ -283,7 +365,18 @@ class _EpochSampler(Sampler[int]):
         return state
 
     def load_state_dict(self, state: dict) -> None:
-        """Restore ``state_dict()``: the next pass continues the recorded one."""
+        """Restore ``state_dict()``: the next pass continues the recorded one.
+
+        Raises
+        ------
+        ValueError
+            If ``state`` lacks a key, or is from another kind of sampler or
+            one of another size (rows, draws per pass, replicas, ...); the
+            message says what differs. Nothing is changed then.
+        """
+        identity = self._identity()
+        _check_state(state, identity, self._STATE_KEYS)
+        _check_resume(state, identity["kind"], self.num_samples, self._UNIT)
         self.epoch = state["epoch"]
         self._base_seed = state["base_seed"]
         if state["generator"] is not None:
@@ -392,6 +485,12 @@ class WeightedSampler(_EpochSampler):
         self._version = self._weights._version
         self._table: _GuideTable | _GroupTable | None = None
 
+    def _rows(self) -> int:
+        return len(self._w)
+
+    def _identity(self) -> dict:
+        return {**super()._identity(), "replacement": self.replacement}
+
     def _check_positive(self) -> None:
         if not self.replacement:
             n_positive = int(np.count_nonzero(self._w))
@@ -450,6 +549,9 @@ class PermutationSampler(_EpochSampler):
     ) -> None:
         self.n = check_count(n, "n")
         super().__init__(self.n if num_samples is None else check_num_draws(num_samples), generator)
+
+    def _rows(self) -> int:
+        return self.n
 
     def _draw(self, rng: np.random.Generator) -> np.ndarray:
         return _permutation(self.n, self.num_samples, rng)
@@ -526,6 +628,16 @@ class DistributedWeightedSampler(_EpochSampler):
         super().__init__(per_rank, None)
         self.set_epoch(0)
         self._base_seed = self.seed
+
+    def _rows(self) -> int:
+        return len(self.sampler._w)
+
+    def _identity(self) -> dict:
+        return {
+            **super()._identity(),
+            "num_replicas": self.num_replicas,
+            "replacement": self.sampler.replacement,
+        }
 
     @property
     def total_size(self) -> int:
@@ -651,24 +763,63 @@ class BatchIndexSampler(Sampler):
         start = starts[first + k]
         return idx[start : start + self.batch_size]
 
+    def _identity(self) -> dict:
+        """What a recorded pass belongs to: kind, indices per pass, batch shape, replicas."""
+        return {
+            "kind": type(self).__name__,
+            "num_samples": self.n,
+            "batch_size": self.batch_size,
+            "drop_last": self.drop_last,
+            "num_replicas": self.num_replicas,
+        }
+
+    def _inner_stateful(self) -> bool:
+        return hasattr(self.sampler, "state_dict") and hasattr(self.sampler, "load_state_dict")
+
     def state_dict(self) -> dict:
-        """The state, to resume a pass after the batches already yielded."""
-        inner = self.sampler.state_dict() if hasattr(self.sampler, "state_dict") else None
+        """The state, to resume a pass after the batches already yielded.
+
+        Records what it belongs to (``kind``, ``num_samples`` indices per
+        pass, ``batch_size``, ``drop_last``, ``num_replicas``), the inner
+        sampler's state and the pass in progress.
+        """
+        inner = self.sampler.state_dict() if self._inner_stateful() else None
         seed, position = None, 0
         if self._pass is not None and self._yielded < len(self._pass[1]):
             seed, position = self._pass[2], self._yielded
-        return {"sampler": inner, "seed": seed, "position": position}
+        return {**self._identity(), "sampler": inner, "seed": seed, "position": position}
 
     def load_state_dict(self, state: dict) -> None:
         """Restore ``state_dict()``: the next pass continues the recorded one.
 
         Exact when the inner sampler is one of the package's (its passes are
         seeded); another sampler's pass cannot be replayed.
+
+        Raises
+        ------
+        ValueError
+            If ``state`` lacks a key, or is from another kind of sampler, one
+            of another size or batch shape, or over another inner sampler
+            (checked by the inner sampler); nothing is changed then.
         """
-        if state["sampler"] is not None:
-            self.sampler.load_state_dict(state["sampler"])
-        if state["seed"] is not None:
-            self._resume = (list(state["seed"]), state["position"])
+        identity = self._identity()
+        _check_state(state, identity, ("sampler", "seed", "position"))
+        kind = identity["kind"]
+        _check_resume(state, kind, len(self), "batches")
+        inner = state["sampler"]
+        if inner is not None and not self._inner_stateful():
+            raise ValueError(
+                f"state_dict holds the state of an inner sampler, but this {kind}'s "
+                f"sampler ({type(self.sampler).__name__}) has none to restore."
+            )
+        if inner is None and self._inner_stateful():
+            raise ValueError(
+                f"state_dict holds no state of an inner sampler, but this {kind}'s "
+                f"{type(self.sampler).__name__} needs one to resume."
+            )
+        if inner is not None:
+            self.sampler.load_state_dict(inner)  # checks its own kind and size first
+        self._resume = None if state["seed"] is None else (list(state["seed"]), state["position"])
 
     def __len__(self) -> int:
         n_batches = (

@@ -195,9 +195,16 @@ class StratifiedSampler(_EpochSampler):
                     f"it has {within.positive} (with a positive weight). Over-sampling "
                     "needs replacement=True."
                 )
+        self._n_rows = len(y)
         super().__init__(check_num_draws(int(self._quota.sum())), generator)
 
     num_samples = property(_EpochSampler.num_samples.fget, _fixed_size)
+
+    def _rows(self) -> int:
+        return self._n_rows
+
+    def _identity(self) -> dict:
+        return {**super()._identity(), "replacement": self.replacement}
 
     def _draw(self, rng: np.random.Generator) -> np.ndarray:
         if not self.replacement:
@@ -320,9 +327,23 @@ class BalancedBatchSampler(_EpochSampler):
         self.num_batches = check_count(num_batches, "num_batches")
         self.batches_per_rank = math.ceil(self.num_batches / self.num_replicas)
         check_num_draws(self.num_batches * self.batch_size)
+        self._n_rows = len(y)
         super().__init__(self.batches_per_rank, generator)
 
     num_samples = property(_EpochSampler.num_samples.fget, _fixed_size)
+    _UNIT = "batches"
+
+    def _rows(self) -> int:
+        return self._n_rows
+
+    def _identity(self) -> dict:
+        return {
+            **super()._identity(),
+            "batch_size": self.batch_size,
+            "num_batches": self.num_batches,
+            "num_replicas": self.num_replicas,
+            "replacement": self.replacement,
+        }
 
     # -- composition ----------------------------------------------------------
     def _setup_pk(self, p, k, batch_size):
