@@ -13,6 +13,14 @@ from skorch.callbacks import Callback
 from skorch.dataset import ValidSplit
 
 from wsample_sk import WeightedSamplingClassifier, compute_sampling_weights
+from wsample_sk._schedule import find_class_mix
+
+def balanced_in(mode):
+    """Balanced class weights in the draws ("sample") or in the loss ("loss")."""
+    if mode == "sample":
+        return {"sampling": "balanced"}
+    return {"class_weight": "balanced", "sample_weight_in": "loss"}
+
 
 FAST = dict(max_epochs=3, random_state=0)
 
@@ -125,7 +133,7 @@ def test_torch_dataset_and_dict_inputs(imbalanced):
     ds = torch.utils.data.TensorDataset(torch.from_numpy(X), torch.from_numpy(y))
     clf = WeightedSamplingClassifier(sampling="balanced", **FAST).fit(ds, y)
     assert clf.predict(X).shape == (600,)
-    clf = WeightedSamplingClassifier(weight_mode="loss", sampling="balanced", **FAST)
+    clf = WeightedSamplingClassifier(class_weight="balanced", **FAST)
     clf.fit({"X": X}, y)
     assert clf.predict({"X": X}).shape == (600,)
 
@@ -134,9 +142,11 @@ def test_torch_dataset_and_dict_inputs(imbalanced):
 @pytest.mark.parametrize("sampling", [None, "balanced", "sqrt", "effective", {1: 4.0}])
 def test_drawn_class_mix_matches_the_strategy(imbalanced, sampling):
     X, y = imbalanced
-    clf = WeightedSamplingClassifier(sampling=sampling, beta=0.99, **FAST)
+    clf = WeightedSamplingClassifier(
+        sampling=sampling, **({"sampling__beta": 0.99} if sampling == "effective" else {}), **FAST
+    )
     counts, _ = drawn_class_counts(clf, X, y)
-    w = compute_sampling_weights(y, sampling, beta=0.99)
+    w = compute_sampling_weights(y, sampling, beta=0.99 if sampling == "effective" else None)
     w = np.ones(len(y)) if w is None else w
     target = np.array([w[y == c].sum() for c in (0, 1)]) / w.sum()
     assert counts.sum() == 3 * 600
@@ -182,7 +192,9 @@ def test_strategy_times_sample_weight(imbalanced):
 @pytest.mark.parametrize("spe, expected", [(150, 150), (0.5, 300), (2.0, 1200)])
 def test_samples_per_epoch(imbalanced, spe, expected):
     X, y = imbalanced
-    clf = WeightedSamplingClassifier(sampling="balanced", samples_per_epoch=spe, **FAST)
+    clf = WeightedSamplingClassifier(
+        sampling="balanced", sampling__samples_per_epoch=spe, **FAST
+    )
     clf.fit(X, y)
     assert sum(clf.history[-1, "batches", :, "train_batch_size"]) == expected
 
@@ -190,7 +202,7 @@ def test_samples_per_epoch(imbalanced, spe, expected):
 def test_without_replacement_never_repeats_within_an_epoch(imbalanced):
     X, y = imbalanced
     clf = WeightedSamplingClassifier(
-        sampling="balanced", replacement=False, samples_per_epoch=200, max_epochs=1, random_state=0
+        sampling="balanced", sampling__replacement=False, sampling__samples_per_epoch=200, max_epochs=1, random_state=0
     )
     _, rec = drawn_class_counts(clf, X, y)
     assert len(rec.drawn) == 200 == len(np.unique(rec.drawn))
@@ -238,13 +250,13 @@ class CheckBatchLoss(Callback):
     def on_batch_begin(self, net, batch=None, training=False, **kw):
         if not training:
             return
-        schedule = net.weight_schedule_
+        schedule = find_class_mix(net).plan_
         rows = schedule._batch_rows
         with torch.no_grad():
             net.module_.train()
             logits = net.module_(batch[0])
         per_row = torch.nn.functional.cross_entropy(logits, batch[1], reduction="none")
-        weights = schedule._loss_weights[rows]
+        weights = schedule._loss[rows]
         self._expected = float((per_row.numpy() * weights).sum())
         self._reduction = net.criterion_.reduction
 
@@ -258,8 +270,7 @@ def test_loss_mode_weights_each_samples_loss(imbalanced, reduction):
     X, y = imbalanced
     check = CheckBatchLoss()
     clf = WeightedSamplingClassifier(
-        weight_mode="loss",
-        sampling="balanced",
+        class_weight="balanced",
         criterion__reduction=reduction,
         callbacks=[("check", check)],
         **FAST,
@@ -276,7 +287,7 @@ def test_loss_mode_weights_each_samples_loss(imbalanced, reduction):
 
 def test_loss_mode_iterates_every_row_once_per_epoch(imbalanced):
     X, y = imbalanced
-    clf = WeightedSamplingClassifier(weight_mode="loss", sampling="balanced", **FAST)
+    clf = WeightedSamplingClassifier(class_weight="balanced", **FAST)
     _, rec = drawn_class_counts(clf, X, y)
     assert all(sorted(e.tolist()) == list(range(600)) for e in np.split(rec.drawn, 3))
 
@@ -288,7 +299,7 @@ def test_loss_mode_needs_a_reduction(imbalanced):
         return lambda y_pred, y_true: torch.nn.functional.cross_entropy(y_pred, y_true)
 
     clf = WeightedSamplingClassifier(
-        weight_mode="loss", sampling="balanced", criterion=crit, **FAST
+        class_weight="balanced", criterion=crit, **FAST
     )
     with pytest.raises(ValueError, match="need a criterion with a `reduction`"):
         clf.fit(X, y)
@@ -299,7 +310,7 @@ def test_balancing_raises_minority_recall(imbalanced, mode):
     X, y = imbalanced
     plain = WeightedSamplingClassifier(max_epochs=5, lr=0.003, random_state=0).fit(X, y)
     balanced = WeightedSamplingClassifier(
-        sampling="balanced", weight_mode=mode, max_epochs=5, lr=0.003, random_state=0
+        **balanced_in(mode), max_epochs=5, lr=0.003, random_state=0
     ).fit(X, y)
     recall = [np.mean(m.predict(X)[y == 1] == 1) for m in (plain, balanced)]
     assert recall[1] > recall[0] + 0.1
@@ -346,13 +357,13 @@ def test_partial_fit_continues_with_new_draws(imbalanced):
         ({}, {"sample_weight": np.ones(5)}, "has 5 weights but there are 600 samples"),
         ({}, {"sample_weight": np.ones((600, 2))}, "1-D"),
         ({}, {"sample_weight": np.array(["x"] * 600)}, "must be numeric"),
-        ({"sampling": "inverse"}, {}, "The 'sampling' parameter .* Got 'inverse' instead"),
-        ({"samples_per_epoch": 0}, {}, "The 'samples_per_epoch' parameter .* Got 0 instead"),
-        ({"samples_per_epoch": -0.5}, {}, "The 'samples_per_epoch' parameter .* Got -0.5"),
-        ({"weight_mode": "both"}, {}, "The 'weight_mode' parameter .* Got 'both' instead"),
-        ({"replacement": "yes"}, {}, "The 'replacement' parameter .* Got 'yes' instead"),
+        ({"sampling": "inverse"}, {}, "Unknown sampling 'inverse'"),
+        ({"sampling": "balanced", "sampling__samples_per_epoch": 0}, {}, "samples_per_epoch must be >= 1; got 0"),
+        ({"sampling": "balanced", "sampling__samples_per_epoch": -0.5}, {}, "samples_per_epoch must be in"),
+        ({"sample_weight_in": "both"}, {}, "The 'sample_weight_in' parameter .* Got 'both' instead"),
+        ({"sampling": "sqrt", "sampling__replacement": "yes"}, {}, "replacement must be a bool"),
         (
-            {"replacement": False, "samples_per_epoch": 10_000},
+            {"sampling": "balanced", "sampling__replacement": False, "sampling__samples_per_epoch": 10_000},
             {},
             "Cannot draw 10000 samples without replacement",
         ),
@@ -387,7 +398,7 @@ def test_caller_arrays_are_never_modified(imbalanced):
     sw = np.linspace(0.1, 3, 600)
     copies = X.copy(), X64.copy(), y.copy(), sw.copy()
     for mode in ("sample", "loss"):
-        clf = WeightedSamplingClassifier(sampling="balanced", weight_mode=mode, **FAST)
+        clf = WeightedSamplingClassifier(**balanced_in(mode), **FAST)
         clf.fit(X, y, sample_weight=sw)
         clf.fit(X64, y, sample_weight=sw)
         clf.predict_proba(X)
@@ -406,7 +417,7 @@ def test_predict_checks_features(imbalanced):
 def test_pickle_round_trip_and_clone(imbalanced):
     X, y = imbalanced
     clf = WeightedSamplingClassifier(sampling="sqrt", **FAST).fit(X, y)
-    assert not hasattr(clf, "weight_schedule_")  # the fit's schedule is not kept
+    assert find_class_mix(clf).plan_ is None  # the fit's plan is not kept
     restored = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
     fresh = clone(clf)

@@ -1,10 +1,11 @@
 """Weighting strategies: labels (and the epoch) to per-sample weights.
 
-:func:`check_sampling` is the one place that turns every accepted form of the
-``sampling`` parameter (``None``, a name, a dict, a callable) into one
-canonical form, a :class:`Strategy`. :func:`compute_sampling_weights` applies
-one and multiplies it by the caller's ``sample_weight`` (as scikit-learn
-multiplies ``class_weight`` and ``sample_weight``).
+:func:`make_strategy` turns a validated spec of :mod:`wsample_sk.sampling`
+(weighted draws or loss weights) into a :class:`Strategy`, the function from
+labels, class counts and epoch to weights.
+:func:`compute_sampling_weights` applies one and multiplies it by the
+caller's ``sample_weight`` (as scikit-learn multiplies ``class_weight`` and
+``sample_weight``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import inspect
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -22,18 +23,15 @@ from sklearn.utils.class_weight import compute_class_weight
 
 from ._labels import encode
 from ._validation import check_sampling_weights, relative
+from .sampling import WeightedDraws
 
 __all__ = [
-    "STRATEGIES",
     "Strategy",
-    "check_sampling",
     "class_sampling_distribution",
     "combine_weights",
     "compute_sampling_weights",
+    "make_strategy",
 ]
-
-STRATEGIES = ("balanced", "sqrt", "effective", "progressive", "deferred")
-"""Names accepted by ``sampling=``."""
 
 ClassWeights = Callable[[np.ndarray, np.ndarray, int, int], np.ndarray]
 SampleWeights = Callable[[np.ndarray, int], np.ndarray]
@@ -41,7 +39,7 @@ SampleWeights = Callable[[np.ndarray, int], np.ndarray]
 
 @dataclass(frozen=True)
 class Strategy:
-    """The canonical form of ``sampling``: labels (and epoch) to weights.
+    """A spec's weights as a function: labels (and epoch) to weights.
 
     A strategy is either class-level (every sample of a class gets its
     class's weight, computed from the class counts) or sample-level (a
@@ -62,8 +60,9 @@ class Strategy:
     Examples
     --------
     >>> import numpy as np
-    >>> from wsample_sk import check_sampling
-    >>> strategy = check_sampling("balanced")
+    >>> from wsample_sk._strategies import make_strategy
+    >>> from wsample_sk.sampling import WeightedDraws
+    >>> strategy = make_strategy(WeightedDraws("balanced"))
     >>> strategy.class_level, strategy.dynamic
     (True, False)
     >>> strategy.weights(np.array(["a", "a", "a", "b"]))
@@ -151,35 +150,14 @@ def _effective(beta: float) -> ClassWeights:
     return weights
 
 
-def _progressive(classes, counts, epoch, n_epochs):
-    """Kang et al. 2020: p_c(t) = (1 - t/T) p_c(natural) + (t/T) p_c(balanced)."""
-    t = min(max(epoch / max(n_epochs - 1, 1), 0.0), 1.0)
-    present = counts > 0
-    probs = (1 - t) * counts / counts.sum() + t * present / present.sum()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return _mean_one(np.where(present, probs / counts, 0.0), counts)
-
-
-def _deferred(start: int | float) -> ClassWeights:
-    """Cao et al. 2019 (DRW): natural weights, then balanced from ``start`` on."""
-
-    def weights(classes, counts, epoch, n_epochs):
-        first = start if isinstance(start, Integral) else int(np.ceil(start * n_epochs))
-        if epoch < first:
-            return np.ones(len(counts))
-        return _balanced_counts(counts)
-
-    return weights
-
-
-def _from_dict(class_weight: Mapping) -> ClassWeights:
+def _from_dict(class_weight: Mapping, name: str) -> ClassWeights:
     def weights(classes, counts, epoch, n_epochs):
         known = {c: i for i, c in enumerate(classes.tolist())}
         unknown = [c for c in class_weight if c not in known]
         if unknown and epoch == 0:
             # a fold or chunk may lack a class: its weight is simply unused
             warnings.warn(
-                f"sampling dict names class(es) {unknown!r} that are not among "
+                f"{name} dict names class(es) {unknown!r} that are not among "
                 f"the classes {classes.tolist()!r}; their weights are unused.",
                 UserWarning,
                 stacklevel=2,
@@ -189,6 +167,46 @@ def _from_dict(class_weight: Mapping) -> ClassWeights:
             if label in known:
                 out[known[label]] = w
         return out
+
+    return weights
+
+
+def first_weighted_epoch(start: int | float, n_epochs: int) -> int:
+    """The epoch where a deferred schedule turns on: ``start``, or its fraction of the length.
+
+    Examples
+    --------
+    >>> from wsample_sk._strategies import first_weighted_epoch
+    >>> first_weighted_epoch(0.8, 10), first_weighted_epoch(0.8, 4), first_weighted_epoch(3, 10)
+    (8, 3, 3)
+    """
+    if isinstance(start, Integral):
+        return int(start)
+    return int(np.floor(start * n_epochs + 1e-9))
+
+
+def _deferred(start: int | float, target: ClassWeights) -> ClassWeights:
+    """Cao et al. 2019 (DRW): natural weights, then ``target`` from ``start`` on."""
+
+    def weights(classes, counts, epoch, n_epochs):
+        if epoch < first_weighted_epoch(start, n_epochs):
+            return np.ones(len(counts))
+        return target(classes, counts, epoch, n_epochs)
+
+    return weights
+
+
+def _progressive(target: ClassWeights) -> ClassWeights:
+    """Kang et al. 2020: p_c(t) = (1 - t/T) p_c(natural) + (t/T) p_c(target)."""
+
+    def weights(classes, counts, epoch, n_epochs):
+        t = min(max(epoch / max(n_epochs - 1, 1), 0.0), 1.0)
+        present = counts > 0
+        mass = np.where(present, target(classes, counts, 0, n_epochs) * counts, 0.0)
+        aimed = mass / mass.sum() if mass.sum() > 0 else present / present.sum()
+        probs = (1 - t) * counts / counts.sum() + t * aimed
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _mean_one(np.where(present, probs / counts, 0.0), counts)
 
     return weights
 
@@ -223,114 +241,40 @@ def _from_callable(func: Callable) -> Strategy:
     return Strategy(repr(func), sample_weights=static)
 
 
-def _check_fraction_or_epoch(value: Any, name: str) -> int | float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
-        raise ValueError(
-            f"{name} must be an epoch (int >= 0) or a fraction in [0, 1]; got {value!r}."
-        )
-    if isinstance(value, Integral):
-        if value < 0:
-            raise ValueError(f"{name} must be an epoch >= 0; got {value!r}.")
-        return int(value)
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} as a float is a fraction of max_epochs in [0, 1]; got {value!r}.")
-    return float(value)
+def make_strategy(spec: Any, name: str = "sampling") -> Strategy | None:
+    """The weights of a validated :class:`~wsample_sk.sampling.WeightedDraws` or
+    :class:`~wsample_sk.sampling.LossWeights`, as a :class:`Strategy`.
 
-
-def check_sampling(
-    sampling: Any, *, beta: float = 0.999, deferred_start: int | float = 0.8
-) -> Strategy | None:
-    """Turn any accepted form of ``sampling`` into a :class:`Strategy`.
-
-    Parameters
-    ----------
-    sampling : None, str, dict or callable
-        ``None`` (no class-level weighting); one of :data:`STRATEGIES`:
-
-        =================  =============================================  =====================
-        name               weight of a sample of class *c*                drawn class mix
-        =================  =============================================  =====================
-        ``"balanced"``     n / (k n_c)                                    uniform
-        ``"sqrt"``         ∝ n_c^(-1/2) (Mahajan et al. 2018)             ∝ n_c^(1/2)
-        ``"effective"``    ∝ (1 - β) / (1 - β^n_c) (Cui et al. 2019)      between the two
-        ``"progressive"``  natural at the first epoch, balanced at the    natural to uniform
-                           last (Kang et al. 2020)
-        ``"deferred"``     1 before ``deferred_start``, then n / (k n_c)  natural, then uniform
-                           (Cao et al. 2019)
-        =================  =============================================  =====================
-
-        a dict ``{class label: weight}`` (classes left out get weight 1; a
-        class the model does not know, for instance one missing from a
-        cross-validation fold, is unused, with a warning); or
-        a callable ``y -> weights`` returning one weight per sample. The
-        callable is given the epoch (counted from 0) only if it has a
-        parameter named ``epoch``, and is then called every epoch:
-        ``lambda y, epoch: ...``.
-    beta : float, default=0.999
-        The ``"effective"`` strategy's β, in [0, 1).
-    deferred_start : int or float, default=0.8
-        Where ``"deferred"`` turns balanced: an epoch (int, from 0) or a
-        fraction of the epochs (float in [0, 1]).
-
-    Returns
-    -------
-    strategy : Strategy or None
-        ``None`` when ``sampling`` is ``None``.
-
-    Raises
-    ------
-    ValueError
-        For an unknown name, a dict with non-numeric, negative or non-finite
-        values, a β outside [0, 1), or any other type.
+    ``None`` when the spec gives no class-level or per-sample weights of its
+    own (draws by ``sample_weight`` alone).
 
     Examples
     --------
     >>> import numpy as np
-    >>> from wsample_sk import check_sampling
-    >>> check_sampling("sqrt").weights(np.array([0, 0, 0, 0, 1]))
+    >>> from wsample_sk.sampling import check_sampling
+    >>> from wsample_sk._strategies import make_strategy
+    >>> make_strategy(check_sampling("sqrt")).weights(np.array([0, 0, 0, 0, 1]))
     array([0.83333333, 0.83333333, 0.83333333, 0.83333333, 1.66666667])
-    >>> check_sampling(lambda y, epoch: np.ones(len(y)) + epoch).dynamic
-    True
     """
-    if sampling is None:
+    weights = spec.weights
+    if weights is None:
         return None
-    if isinstance(sampling, str):
-        if sampling == "balanced":
-            return Strategy(sampling, class_weights=_balanced)
-        if sampling == "sqrt":
-            return Strategy(sampling, class_weights=_sqrt)
-        if sampling == "progressive":
-            return Strategy(sampling, class_weights=_progressive, dynamic=True)
-        if sampling == "deferred":
-            start = _check_fraction_or_epoch(deferred_start, "deferred_start")
-            return Strategy(sampling, class_weights=_deferred(start), dynamic=True)
-        if sampling == "effective":
-            if (
-                isinstance(beta, (bool, np.bool_))
-                or not isinstance(beta, Real)
-                or not 0.0 <= beta < 1.0
-            ):
-                raise ValueError(f"beta must be a float in [0, 1); got {beta!r}.")
-            return Strategy(sampling, class_weights=_effective(float(beta)))
-        raise ValueError(
-            f"Unknown sampling strategy {sampling!r}; use None, one of "
-            f"{list(STRATEGIES)}, a dict {{class: weight}} or a callable "
-            "y -> weights."
-        )
-    if isinstance(sampling, Mapping):
-        values = check_sampling_weights(
-            list(sampling.values()),
-            name="the weights of the sampling dict",
-            allow_all_zero=True,
-        )
-        as_dict = dict(zip(sampling.keys(), values.tolist(), strict=True))
-        return Strategy("dict", class_weights=_from_dict(as_dict))
-    if callable(sampling):
-        return _from_callable(sampling)
-    raise ValueError(
-        "sampling must be None, a strategy name, a dict {class: weight} or a "
-        f"callable y -> weights; got {type(sampling).__name__}."
-    )
+    if callable(weights) and not isinstance(weights, Mapping):
+        return _from_callable(weights)
+    if isinstance(weights, Mapping):
+        target = _from_dict(weights, name)
+    elif weights == "balanced":
+        target = _balanced
+    elif weights == "sqrt":
+        target = _sqrt
+    else:  # "effective", validated
+        target = _effective(spec.beta_)
+    label = weights if isinstance(weights, str) else "dict"
+    if spec.schedule == "deferred":
+        return Strategy(f"deferred {label}", class_weights=_deferred(spec.start_, target), dynamic=True)
+    if spec.schedule == "progressive":
+        return Strategy(f"progressive {label}", class_weights=_progressive(target), dynamic=True)
+    return Strategy(label, class_weights=target)
 
 
 def combine_weights(*factors: np.ndarray | None) -> np.ndarray | None:
@@ -369,7 +313,7 @@ def compute_sampling_weights(
     sampling: Any = None,
     *,
     sample_weight: Any = None,
-    beta: float = 0.999,
+    beta: float | None = None,
     epoch: int = 0,
     n_epochs: int = 1,
     classes: Any = None,
@@ -384,12 +328,12 @@ def compute_sampling_weights(
     ----------
     y : array-like of shape (n_samples,)
         Class labels.
-    sampling : None, str, dict or callable, default=None
-        See :func:`check_sampling`.
+    sampling : None, str, dict, callable or WeightedDraws, default=None
+        See :func:`wsample_sk.sampling.check_sampling`.
     sample_weight : array-like of shape (n_samples,), default=None
         Weights from anywhere (a file, another model). Need not sum to one.
-    beta : float, default=0.999
-        β of the ``"effective"`` strategy.
+    beta : float, default=None
+        β of ``"effective"`` (``sampling__beta``); ``None`` is 0.999.
     epoch, n_epochs : int, default=0, 1
         The epoch (from 0) and the number of epochs, for strategies that
         change during training (``"progressive"``, ``"deferred"``, callables
@@ -419,7 +363,14 @@ def compute_sampling_weights(
     y = np.asarray(y)
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D; got shape {y.shape}.")
-    strategy = check_sampling(sampling, beta=beta)
+    from .sampling import check_sampling
+
+    spec = check_sampling(sampling, **({} if beta is None else {"beta": beta}))
+    if spec is not None and not isinstance(spec, WeightedDraws):
+        raise ValueError(
+            f"compute_sampling_weights gives per-row weights; {spec!r} fixes class counts."
+        )
+    strategy = None if spec is None else make_strategy(spec)
     sw = None if sample_weight is None else check_sampling_weights(sample_weight, len(y))
     classes = None if classes is None else np.asarray(classes)
     strategy_weights = (

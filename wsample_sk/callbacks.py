@@ -1,9 +1,10 @@
-"""skorch callbacks that change the training weights from the model itself.
+"""skorch callbacks: the class-mix schedule, and re-weighting from the model itself.
 
-A callback changes the weights of a running fit through the one declared
-method of its :class:`~wsample_sk.WeightSchedule`,
-``net.weight_schedule_.set_factor(factor)``; the factor takes effect at the
-next epoch, in either ``weight_mode``.
+:class:`ClassMixSchedule` is one of the classifier's default callbacks
+(``callbacks__class_mix``): it owns a fit's draws and loss weights. Another
+callback changes the weights of a running fit through the one declared
+method of the schedule's plan, ``plan_.set_factor(factor)``; the factor takes
+effect at the next epoch, where ``sample_weight`` goes (``sample_weight_in``).
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import numpy as np
 import torch
 from skorch.callbacks import Callback
 
+from ._schedule import ClassMixSchedule, find_class_mix
 from ._validation import check_count
 
-__all__ = ["LossReweighting"]
+__all__ = ["ClassMixSchedule", "LossReweighting"]
 
 
 class LossReweighting(Callback):
@@ -32,8 +34,9 @@ class LossReweighting(Callback):
     where :math:`\\bar\\ell` is the mean loss and :math:`T` the temperature:
     large :math:`T` flattens the factors towards one, small :math:`T`
     sharpens them; ``floor`` keeps every row drawable (no weight reaches
-    zero). It works in both ``weight_mode``\\ s and records the factors'
-    spread in ``history`` as ``reweight_max`` (largest over mean).
+    zero). The factors go where ``sample_weight`` goes (the draws, or the
+    loss with ``sample_weight_in="loss"``); their spread is recorded in
+    ``history`` as ``reweight_max`` (largest over mean).
 
     Parameters
     ----------
@@ -71,11 +74,12 @@ class LossReweighting(Callback):
         return self
 
     def on_epoch_end(self, net, dataset_train=None, **kwargs):
-        schedule = getattr(net, "weight_schedule_", None)
+        mix = find_class_mix(net)
+        schedule = getattr(mix, "plan_", None)
         if schedule is None:
             raise ValueError(
                 "LossReweighting works with a WeightedSamplingClassifier, whose "
-                "weight schedule it changes."
+                "class-mix schedule (callbacks__class_mix) it changes."
             )
         if schedule.codes is None:
             raise ValueError("LossReweighting needs the class labels: pass y to fit.")

@@ -16,24 +16,30 @@ Each is a torch module usable on its own, given the class counts
 :class:`~wsample_sk.WeightedSamplingClassifier`, each receives the class
 counts of the training part automatically (through :meth:`set_class_counts`)
 unless ``criterion__class_counts`` is given; it composes with
-``weight_mode="loss"`` weights and with weighted draws. All declare
+``class_weight`` and with weighted draws. All declare
 ``takes_logits = True``, so that the classifier's ``predict_proba`` turns the
 logits into the probabilities the loss models (:meth:`probabilities`: a
 softmax, of the scaled logits for LDAM).
 
 How they compose with re-weighting: :class:`LogitAdjustedLoss` adjusts for
 the class mix the loss *sees*, so the classifier gives it, every epoch, the
-class mass of the training part under that epoch's draws or loss weights.
+class mix of the training part under that epoch's draws and loss weights
+(:meth:`LogitAdjustedLoss.set_training_mix`).
 With balanced draws that mix is uniform and the loss is plain cross-entropy:
 the prior is never adjusted for twice. Its logits then score classes as if
 they were balanced; :meth:`output_prior` tells the classifier which class mix
 its probabilities are relative to, so that ``proba_correction="prior"`` and
 ``logit_adjustment`` stay exact on top of it. LDAM's margins follow the
 natural counts (Cao et al.), whatever the draws.
+
+Saved state: the counts (and the training mix) are registered buffers, so
+they travel in ``state_dict()`` (skorch's ``f_criterion``, ``Checkpoint``)
+and a fresh loss, built without counts, loads them.
 """
 
 from __future__ import annotations
 
+import math
 from numbers import Real
 from typing import Any
 
@@ -48,25 +54,50 @@ __all__ = ["FocalLoss", "LDAMLoss", "LogitAdjustedLoss"]
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def _check_counts(counts: Any) -> torch.Tensor:
-    """Class counts as a float64 tensor: 1-D, finite, every count positive."""
+def _check_param(
+    value: Any, name: str, low: float, high: float, *, include_low: bool = True
+) -> float:
+    """A finite real (not a bool) in [low, high] (or (low, high]); names ``name``.
+
+    scikit-learn's ``check_scalar`` lets NaN through and takes ``True`` for a
+    number: both are refused here.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a real number, not a bool; got {value!r}.")
+    check_scalar(value, name, Real)
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite; got {value!r}.")
+    check_scalar(
+        value,
+        name,
+        Real,
+        min_val=low,
+        max_val=high,
+        include_boundaries="both" if include_low else "right",
+    )
+    return value
+
+
+def _check_counts(counts: Any, name: str = "class_counts") -> torch.Tensor:
+    """Class counts (or weights) as a float64 tensor: 1-D, finite, every one positive."""
     if isinstance(counts, torch.Tensor):
         counts = counts.detach().cpu().numpy()
     try:
         arr = np.array(counts, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"class_counts must be numeric: {exc}") from None
+        raise ValueError(f"{name} must be numeric: {exc}") from None
     if arr.ndim != 1 or len(arr) < 2:
         raise ValueError(
-            f"class_counts must be 1-D with one count per class (two or more); "
+            f"{name} must be 1-D with one value per class (two or more); "
             f"got shape {arr.shape}."
         )
     bad = ~np.isfinite(arr) | (arr <= 0)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(
-            f"class_counts must be finite and positive; got {arr[i]} for class {i} "
-            "(a class without training rows cannot be adjusted for)."
+            f"{name} must be finite and positive; got {arr[i]} for class {i}"
+            + (" (a class without training rows cannot be adjusted for)." if name == "class_counts" else ".")
         )
     return torch.from_numpy(arr)
 
@@ -85,13 +116,17 @@ class _CountedLoss(nn.Module):
         if class_counts is not None:
             self.set_class_counts(class_counts)
 
-    #: whether the classifier sets the counts to the class mass the loss sees
-    #: each epoch (after draws and loss weights) instead of the natural counts
-    counts_follow_training_mix = False
-
     def set_class_counts(self, class_counts: Any) -> None:
         """Set the class counts (one per output, positive); the classifier calls this."""
         self.class_counts = _check_counts(class_counts)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # buffers that a fresh loss has not set yet (``None``) take the saved
+        # shape, so that a restored criterion gets the fitted counts
+        for name, buffer in self._buffers.items():
+            if buffer is None and prefix + name in state_dict:
+                self._buffers[name] = torch.empty_like(state_dict[prefix + name])
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def probabilities(self, logits: torch.Tensor) -> torch.Tensor:
         """The class probabilities the loss models for ``logits`` (a softmax)."""
@@ -157,25 +192,36 @@ class LogitAdjustedLoss(_CountedLoss):
     """
 
     def __init__(self, class_counts: Any = None, tau: float = 1.0, reduction: str = "mean"):
-        check_scalar(tau, "tau", Real, min_val=0.0)
-        self.tau = float(tau)
+        self.tau = _check_param(tau, "tau", 0.0, 100.0)
         super().__init__(class_counts, reduction)
+        self.register_buffer("training_mix", None)
 
-    counts_follow_training_mix = True
+    def set_training_mix(self, mix: Any) -> None:
+        """The class mix the loss sees (after draws and loss weights); the classifier
+        sets it every epoch. Without it the loss adjusts for ``class_counts``."""
+        mix = _check_counts(mix)
+        self.training_mix = mix / mix.sum()
+
+    def _adjusted_for(self) -> torch.Tensor | None:
+        if self.training_mix is not None:
+            return self.training_mix
+        if self.class_counts is None:
+            return None
+        return self.class_counts / self.class_counts.sum()
 
     def output_prior(self, trained_prior: np.ndarray) -> np.ndarray:
         """π_trained · π_loss^(−τ), normalised: uniform when the loss saw the trained mix
         and τ = 1 (the logits score classes as if balanced)."""
         prior = np.asarray(trained_prior, dtype=np.float64)
-        if self.class_counts is None:
+        adjusted = self._adjusted_for()
+        if adjusted is None:
             return prior
-        counts = self.class_counts.detach().cpu().numpy()
-        out = prior * (counts / counts.sum()) ** (-self.tau)
+        out = prior * adjusted.detach().cpu().numpy() ** (-self.tau)
         return out / out.sum()
 
     def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        counts = self._counts_for(logits)
-        log_prior = torch.log(counts / counts.sum())
+        self._counts_for(logits)
+        log_prior = torch.log(self._adjusted_for())
         adjusted = logits + self.tau * log_prior.to(logits.device, logits.dtype)
         return self._reduce(F.cross_entropy(adjusted, target, reduction="none"))
 
@@ -186,8 +232,7 @@ class LDAMLoss(_CountedLoss):
     The true class's logit is lowered by a margin Δ_y = C / n_y^(1/4) (rare
     classes get larger margins; C makes the largest margin ``max_margin``),
     then the logits are scaled by ``scale`` and scored with cross-entropy.
-    Cao et al. pair it with deferred re-weighting: ``sampling="deferred"``
-    with ``weight_mode="loss"``.
+    Cao et al. pair it with deferred re-weighting: ``class_weight="deferred"``.
 
     Parameters
     ----------
@@ -214,9 +259,8 @@ class LDAMLoss(_CountedLoss):
         scale: float = 30.0,
         reduction: str = "mean",
     ):
-        check_scalar(max_margin, "max_margin", Real, min_val=0.0, include_boundaries="neither")
-        check_scalar(scale, "scale", Real, min_val=0.0, include_boundaries="neither")
-        self.max_margin, self.scale = float(max_margin), float(scale)
+        self.max_margin = _check_param(max_margin, "max_margin", 0.0, 100.0, include_low=False)
+        self.scale = _check_param(scale, "scale", 0.0, 1e4, include_low=False)
         super().__init__(class_counts, reduction)
 
     @property
@@ -271,10 +315,9 @@ class FocalLoss(_CountedLoss):
         class_counts: Any = None,
         reduction: str = "mean",
     ):
-        check_scalar(gamma, "gamma", Real, min_val=0.0)
-        self.gamma = float(gamma)
+        self.gamma = _check_param(gamma, "gamma", 0.0, 100.0)
         if not (alpha is None or (isinstance(alpha, str) and alpha == "balanced")):
-            alpha = _check_counts(alpha)
+            alpha = _check_counts(alpha, "alpha")
         self.alpha = alpha
         super().__init__(class_counts, reduction)
 

@@ -1,0 +1,234 @@
+"""The fit's data at the boundary: ``X``, ``y`` and ``sample_weight`` validated once.
+
+:func:`fit_data` validates one fit's inputs as scikit-learn does (setting
+``n_features_in_`` / ``feature_names_in_``), learns the classes, encodes the
+labels as output positions and checks ``sample_weight``; the result
+(:class:`FitData`) is what the loaders and the class-mix schedule use below
+the boundary. Inputs are converted where the default network needs it
+(integers and half precision to float32); complex inputs are refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.utils import check_array
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d, validate_data
+from skorch.dataset import Dataset as SkorchDataset
+from skorch.dataset import get_len
+from skorch.utils import data_from_dataset, is_dataset, is_pandas_ndframe, to_numpy
+
+from ._labels import TargetCodec, encode
+from ._loading import ArrayDataset, is_dict, to_tensors
+from ._validation import check_sampling_weights
+
+__all__ = ["FitData", "fit_data", "output_labels", "validate_inputs"]
+
+
+@dataclass
+class FitData:
+    """What the boundary of one ``fit`` call validated, for the hooks below it."""
+
+    X: Any  # the caller's X (skorch and the callbacks see it)
+    dataset: Any  # the dataset skorch trains on (built lazily for a custom ``dataset=``)
+    labels: np.ndarray | None  # all rows' labels, when known
+    codes: np.ndarray | None  # their output positions
+    sample_weight: np.ndarray | None
+    n_inputs: int | None  # per-sample input size, for the default MLP
+    codec: TargetCodec  # labels of a batch to output positions
+    seed: int = 0  # set once the module is initialised
+
+
+def _is_table_list(X: Any) -> bool:
+    """A list/tuple of rows (scikit-learn's table), not skorch's list of inputs."""
+    if not isinstance(X, (list, tuple)) or not X:
+        return isinstance(X, (list, tuple))
+    first = X[0]
+    return not (
+        (isinstance(first, (np.ndarray, torch.Tensor)) and np.ndim(first) >= 1) or is_dict(first)
+    ) and not sp.issparse(first)
+
+
+def for_skorch(data: Any, validated: Any) -> Any:
+    """``data`` where skorch's Dataset reads it as one table, else its validated form."""
+    if sp.issparse(data):  # skorch's Dataset reads CSR only
+        return data if data.format == "csr" else validated
+    if isinstance(data, (np.ndarray, torch.Tensor)) or is_dict(data):
+        return data
+    if is_pandas_ndframe(data) or (isinstance(data, (list, tuple)) and not _is_table_list(data)):
+        return data
+    return validated
+
+
+def _one_row_batch(x: Any) -> Any:
+    """One dataset item's input as a batch of one (for sizing the default MLP)."""
+    if is_dict(x):
+        return {k: torch.as_tensor(np.asarray(v))[None] for k, v in x.items()}
+    return torch.as_tensor(np.asarray(x))[None]
+
+
+_HALF = (torch.float16, torch.bfloat16)
+
+
+def _as_float32(x: Any, default_module: bool) -> Any:
+    """float64 inputs as float32 (torch's default); half precision too for the default MLP."""
+    if isinstance(x, torch.Tensor):
+        if x.is_complex():
+            raise ValueError("X must be real; got a complex tensor.")
+        if x.dtype == torch.float64 or (default_module and x.dtype in _HALF):
+            return x.float()
+        return x
+    if x.dtype == np.float64 or (default_module and x.dtype == np.float16):
+        return x.astype(np.float32)
+    return x
+
+
+def _validate_leaf(net: Any, x: Any, *, reset: bool, top: bool) -> Any:
+    """One input array: validated as scikit-learn does, float64 as float32."""
+    default_module = net.module is None
+    if isinstance(x, torch.Tensor) and (x.device.type != "cpu" or x.dtype == torch.bfloat16):
+        return _as_float32(x, default_module)  # left on its device; checked by the module
+    if isinstance(x, torch.Tensor):
+        x = x.detach().numpy()
+    if np.iscomplexobj(x) or (sp.issparse(x) and np.iscomplexobj(x.data)):
+        raise ValueError("X must be real; got complex values.")
+    if top:  # 1-D X: one value per sample, for a module of the user's only
+        x = validate_data(
+            net,
+            x,
+            reset=reset,
+            accept_sparse="csr",
+            allow_nd=True,
+            ensure_2d=default_module,
+            dtype="numeric",
+        )
+    else:
+        x = check_array(x, accept_sparse="csr", allow_nd=True, ensure_2d=False, dtype="numeric")
+    if default_module and x.dtype.kind in "biu":  # the default MLP takes floats
+        x = x.astype(np.float32)
+    return _as_float32(x, default_module)
+
+
+def validate_inputs(net: Any, X: Any, *, reset: bool) -> Any:
+    """``X`` validated once, as tensors for batch indexing (see ``to_tensors``)."""
+    if is_dict(X) or (isinstance(X, (list, tuple)) and not _is_table_list(X)):
+        if reset:
+            for attr in ("n_features_in_", "feature_names_in_"):
+                vars(net).pop(attr, None)
+        leaves = X.items() if is_dict(X) else enumerate(X)
+        checked = {k: _validate_leaf(net, v, reset=reset, top=False) for k, v in leaves}
+        tree = checked if is_dict(X) else type(X)(checked.values())
+        get_len(tree)  # consistent lengths
+        return to_tensors(tree)
+    return to_tensors(_validate_leaf(net, X, reset=reset, top=True))
+
+
+def inputs_per_sample(inputs: Any) -> int:
+    """Input size of one sample, for the default MLP (which flattens)."""
+    if is_dict(inputs) or isinstance(inputs, (list, tuple)):
+        values = list(inputs.values() if is_dict(inputs) else inputs)
+        if len(values) != 1:
+            raise ValueError(
+                "The default module takes one input; with several inputs "
+                "(a dict or list of arrays) pass your own module."
+            )
+        return inputs_per_sample(values[0])
+    shape = inputs.shape[1:]
+    return int(np.prod(shape)) if len(shape) else 1
+
+
+def check_labels(y: Any, n: int) -> np.ndarray:
+    """``y`` as 1-D class labels, one per sample."""
+    y = column_or_1d(to_numpy(y) if isinstance(y, torch.Tensor) else y, warn=True)
+    check_classification_targets(y)
+    if len(y) != n:
+        raise ValueError(f"X has {n} samples but y has {len(y)}; they must match.")
+    return y
+
+
+def output_labels(net: Any) -> np.ndarray | None:
+    """The labels of the network's outputs, in order; ``None`` when unknown."""
+    if net.classes is not None and len(net.classes):
+        return np.asarray(net.classes)
+    return vars(net).get("classes_inferred_")
+
+
+def _learn_classes(net: Any, labels: np.ndarray | None, reset: bool, classes: Any) -> None:
+    """Fix the classes (skorch's ``classes_inferred_``) at the first fit."""
+    if net.classes is not None and len(net.classes):
+        known = np.asarray(net.classes)
+        if len(np.unique(known)) != len(known):
+            raise ValueError(f"classes must not repeat a label; got {known.tolist()!r}.")
+    elif reset or "classes_inferred_" not in vars(net):
+        source = classes if classes is not None else labels
+        if source is None:
+            vars(net).pop("classes_inferred_", None)
+            return
+        known = np.unique(np.asarray(source))
+        net.classes_inferred_ = known
+    else:
+        known = net.classes_inferred_
+    if len(known) < 2:
+        raise ValueError(
+            f"{type(net).__name__} needs samples of at least two classes; "
+            f"got {len(known)} class ({known.tolist()!r})."
+        )
+
+
+def _dataset_labels(X: Any, y: Any, n: int) -> np.ndarray | None:
+    if y is not None:
+        return check_labels(y, n)
+    try:
+        return check_labels(data_from_dataset(X)[1], n)
+    except (AttributeError, TypeError, ValueError):
+        return None  # targets not readable: no class-level lever can apply
+
+
+def fit_data(net: Any, X: Any, y: Any, sample_weight: Any, *, reset: bool, classes: Any) -> FitData:
+    """Validate one fit's data at the boundary, once."""
+    if is_dataset(X):
+        n = len(X)
+        labels = _dataset_labels(X, y, n)
+        dataset, n_inputs = X, None
+        if net.module is None and reset:
+            first = X[0]
+            x0 = first[0] if isinstance(first, (tuple, list)) else first
+            n_inputs = inputs_per_sample(_one_row_batch(x0))
+    else:
+        if y is None:
+            raise ValueError(
+                f"{type(net).__name__} requires y to be passed, but the target "
+                "y is None: pass the class labels (y may be None only when X is "
+                "a torch Dataset that yields them)."
+            )
+        inputs = validate_inputs(net, X, reset=reset)
+        n = get_len(inputs)
+        labels = check_labels(y, n)
+        n_inputs = inputs_per_sample(inputs) if net.module is None else None
+        custom = net.dataset is not SkorchDataset or net.get_params_for("dataset")
+        dataset = None
+        if not custom:
+            dataset = ArrayDataset(
+                for_skorch(X, inputs), for_skorch(y, labels), inputs=inputs, labels=labels
+            )
+    _learn_classes(net, labels, reset, classes)
+    known = output_labels(net)
+    codes = None
+    if labels is not None and known is not None:
+        codes = encode(labels, known, name="y")
+    if sample_weight is not None:
+        sample_weight = check_sampling_weights(sample_weight, n)
+    return FitData(
+        X=X,
+        dataset=dataset,
+        labels=labels,
+        codes=codes,
+        sample_weight=sample_weight,
+        n_inputs=n_inputs,
+        codec=TargetCodec(known),
+    )

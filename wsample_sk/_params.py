@@ -1,0 +1,160 @@
+"""The classifier's parameters: constraints, the rules between them, old spellings.
+
+Validated once per fit, at its start (:func:`check_params`): scikit-learn's
+constraints table for the plain parameters, :mod:`wsample_sk.sampling` for
+``sampling`` and ``class_weight`` with their sub-parameters, and the few
+rules that involve the rest of skorch's parameters (a sampler of the user's
+and a lever on the draws cannot both decide which rows are drawn).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+from sklearn.utils._param_validation import (
+    Interval,
+    Options,
+    StrOptions,
+    validate_parameter_constraints,
+)
+
+from ._validation import check_count
+from .sampling import BatchComposition, check_class_weight, check_sampling, rebalances
+
+__all__ = ["PARAMETER_CONSTRAINTS", "check_labels_known", "check_params", "reject_old_spellings"]
+
+PARAMETER_CONSTRAINTS: dict = {
+    "module": "no_validation",
+    "criterion": "no_validation",
+    "optimizer": "no_validation",
+    "lr": [Interval(Real, 0, None, closed="left")],
+    "max_epochs": [Interval(Integral, 0, None, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1})],
+    "iterator_train": [callable],
+    "iterator_valid": [callable],
+    "dataset": "no_validation",
+    "train_split": "no_validation",
+    "callbacks": "no_validation",
+    "predict_nonlinearity": "no_validation",
+    "warm_start": ["boolean"],
+    "verbose": ["verbose"],
+    "device": "no_validation",
+    "compile": ["boolean"],
+    "use_caching": ["boolean", StrOptions({"auto"})],
+    "torch_load_kwargs": [None, dict],
+    "classes": [None, "array-like"],
+    "sampling": "no_validation",  # wsample_sk.sampling.check_sampling
+    "class_weight": "no_validation",  # wsample_sk.sampling.check_class_weight
+    "sample_weight_in": [StrOptions({"sampling", "loss"})],
+    "proba_correction": [None, StrOptions({"prior"})],
+    "logit_adjustment": [None, Interval(Real, 0, 100, closed="both")],
+    "random_state": ["random_state"],
+}
+
+#: numbers that scikit-learn's Interval lets through as NaN, infinity or a bool
+_FINITE = ("lr", "logit_adjustment")
+_NOT_BOOL = ("lr", "max_epochs", "batch_size", "logit_adjustment")
+
+#: version 0.2's parameters, and how to say the same now
+OLD_SPELLINGS = {
+    "sampling_strategy": "sampling=ClassQuotas(sampling_strategy) (wsample_sk.sampling)",
+    "sampling_type": "sampling=ClassQuotas(..., sampling_type=...) or sampling__sampling_type",
+    "batch_composition": "sampling=BatchComposition(...) (wsample_sk.sampling)",
+    "beta": "sampling='effective', sampling__beta=... (or WeightedDraws('effective', beta=...))",
+    "deferred_start": "sampling='deferred', sampling__start=...",
+    "weight_mode": (
+        "class_weight=... for loss weights per class, and sample_weight_in='loss' for "
+        "sample_weight in the loss"
+    ),
+    "samples_per_epoch": "sampling__samples_per_epoch=... (WeightedDraws)",
+    "replacement": "sampling__replacement=... (each sampling form has it)",
+}
+
+
+def reject_old_spellings(names: Any, where: str = "WeightedSamplingClassifier") -> None:
+    """Raise a ``TypeError`` naming the new spelling of any 0.2 parameter in ``names``."""
+    old = [name for name in names if name in OLD_SPELLINGS]
+    if old:
+        lines = "; ".join(f"{name} -> {OLD_SPELLINGS[name]}" for name in old)
+        raise TypeError(
+            f"{where} no longer takes {', '.join(old)} (wsample_sk 0.2); write {lines}."
+        )
+
+
+def _check_numbers(params: dict) -> None:
+    for name in _NOT_BOOL:
+        if isinstance(params.get(name), (bool, np.bool_)):
+            raise TypeError(f"{name} must be a number, not a bool; got {params[name]!r}.")
+    for name in _FINITE:
+        value = params.get(name)
+        if isinstance(value, Real) and not math.isfinite(value):
+            raise ValueError(f"{name} must be finite; got {value!r}.")
+
+
+def _draws_decided_by_user(net: Any) -> str | None:
+    kwargs = net.get_params_for("iterator_train")
+    for key in ("sampler", "batch_sampler"):
+        if kwargs.get(key) is not None:
+            return f"iterator_train__{key}"
+    return None
+
+
+def check_params(net: Any, *, sample_weight_given: bool) -> tuple[Any, Any]:
+    """Validate the parameters for one fit; return the canonical ``sampling`` and
+    ``class_weight`` specs."""
+    params = net.get_params(deep=False)
+    _check_numbers(params)
+    constraints = {k: v for k, v in PARAMETER_CONSTRAINTS.items() if k in params}
+    validate_parameter_constraints(constraints, params, caller_name=type(net).__name__)
+    for prefix in ("iterator_train", "iterator_valid"):
+        size = net.get_params_for(prefix).get("batch_size")
+        if size is not None and size != -1:
+            check_count(size, f"{prefix}__batch_size")
+    sampling = check_sampling(net.sampling, **net.get_params_for("sampling"))
+    class_weight = check_class_weight(net.class_weight, **net.get_params_for("class_weight"))
+    user = _draws_decided_by_user(net)
+    if user is not None:
+        if sampling is not None:
+            raise ValueError(
+                f"{user} and sampling={net.sampling!r} both decide which rows are drawn; "
+                f"drop one of them (class_weight= and sample_weight_in='loss' work with "
+                f"{user})."
+            )
+        if sample_weight_given and net.sample_weight_in == "sampling":
+            raise ValueError(
+                f"{user} decides which rows are drawn, so sample_weight cannot weight the "
+                "draws; pass sample_weight_in='loss' to weight the loss instead."
+            )
+    if isinstance(sampling, BatchComposition):
+        size = net.get_params_for("iterator_train").get("batch_size", net.batch_size)
+        if size == -1 and not sampling.pk:
+            raise ValueError(
+                f"sampling={sampling!r} needs a batch size of at least 1; skorch's "
+                "batch_size=-1 (the whole training part as one batch) has no composition "
+                "to fix."
+            )
+    if rebalances(sampling) and rebalances(class_weight):
+        warnings.warn(
+            f"sampling={sampling!r} and class_weight={class_weight!r} both correct for the "
+            "class imbalance, so it is corrected twice (the loss sees the minority "
+            "over-weighted). Use one of them unless that is what you want.",
+            UserWarning,
+            stacklevel=4,
+        )
+    return sampling, class_weight
+
+
+def check_labels_known(codes: Any, sampling: Any, class_weight: Any) -> None:
+    """A class-level lever needs the training rows' labels: say so if they are unknown."""
+    if codes is not None:
+        return
+    for name, spec in (("sampling", sampling), ("class_weight", class_weight)):
+        if spec is not None and getattr(spec, "weights", "labels") is not None:
+            raise ValueError(
+                f"{name}={spec!r} needs the class labels of the training rows: pass y to "
+                "fit (the targets of this Dataset cannot be read)."
+            )

@@ -1,0 +1,578 @@
+"""How training sees the class mix: the forms of ``sampling=`` and ``class_weight=``.
+
+Every lever against imbalance is the value of one of two parameters of
+:class:`~wsample_sk.WeightedSamplingClassifier`:
+
+* ``sampling=`` says how training **draws** rows: weighted draws
+  (:class:`WeightedDraws`, from the first epoch, deferred or progressive),
+  exact class counts per epoch (:class:`ClassQuotas`) or a fixed class
+  composition of every batch (:class:`BatchComposition`);
+* ``class_weight=`` says how the **loss** weighs classes
+  (:class:`LossWeights`, scikit-learn's name and meaning).
+
+Plain strings are shortcuts (``sampling="balanced"`` is
+``WeightedDraws("balanced")``, ``"deferred"`` is
+``WeightedDraws("balanced", schedule="deferred")``); a sub-parameter travels
+with its form, either as an argument (``WeightedDraws("effective",
+beta=0.99)``) or through skorch's ``name__x`` idiom
+(``sampling="effective", sampling__beta=0.99``). :func:`check_sampling` and
+:func:`check_class_weight` are the one place that turns every accepted form,
+with its sub-parameters, into one validated spec; the classifier stores it as
+``sampling_`` / ``class_weight_``. A sub-parameter given where it does not
+apply is an error, never ignored.
+
+=============================================  ==========================================
+what you want                                  what you write
+=============================================  ==========================================
+each class drawn equally often (on average)    ``sampling="balanced"``
+draws ∝ √n_c, effective number                 ``sampling="sqrt"``, ``"effective"``
+natural draws, then balanced (DRW)             ``sampling="deferred"``
+natural → balanced over the epochs             ``sampling="progressive"``
+exactly this many rows per class per epoch     ``sampling=ClassQuotas("auto")``
+every batch in equal class shares / P × K      ``sampling=BatchComposition("equal")``
+loss weights per class                         ``class_weight="balanced"``
+``sample_weight`` in the loss, not the draws   ``sample_weight_in="loss"``
+=============================================  ==========================================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+from sklearn.utils._param_validation import InvalidParameterError
+
+__all__ = [
+    "BatchComposition",
+    "ClassQuotas",
+    "LossWeights",
+    "WeightedDraws",
+    "check_class_weight",
+    "check_sampling",
+]
+
+WEIGHT_NAMES = ("balanced", "sqrt", "effective")
+"""Class-level weights by name."""
+SCHEDULES = ("constant", "deferred", "progressive")
+"""When class-level weights apply."""
+_QUOTA_NAMES = {"auto", "minority", "majority", "not minority", "not majority", "all"}
+_DEFAULT_BETA = 0.999
+_DEFAULT_START = 0.8
+
+
+class _Spec:
+    """Shared behaviour: a readable repr (non-default arguments only), ``replace``."""
+
+    def __repr__(self) -> str:
+        parts = []
+        for i, field in enumerate(dataclasses.fields(self)):
+            value = getattr(self, field.name)
+            if i == 0:  # the form's main argument, always shown
+                parts.append(repr(value))
+                continue
+            if field.default is not dataclasses.MISSING and _same(value, field.default):
+                continue
+            parts.append(f"{field.name}={value!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    def _fields(self) -> list[str]:
+        return [f.name for f in dataclasses.fields(self)]
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b) and type(a) is type(b)
+    except (TypeError, ValueError):  # arrays
+        return False
+
+
+def _check_real(value: Any, name: str, low: float, high: float, *, closed: str) -> float:
+    """A finite real (not a bool) in the interval; the message names ``name``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+        raise InvalidParameterError(f"{name} must be a real number; got {value!r}.")
+    value = float(value)
+    lo_ok = value >= low if closed in ("both", "left") else value > low
+    hi_ok = value <= high if closed in ("both", "right") else value < high
+    if not (math.isfinite(value) and lo_ok and hi_ok):
+        left = "[" if closed in ("both", "left") else "("
+        right = "]" if closed in ("both", "right") else ")"
+        raise ValueError(f"{name} must be in {left}{low}, {high}{right}; got {value!r}.")
+    return value
+
+
+def _check_int(value: Any, name: str, low: int) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
+        raise InvalidParameterError(f"{name} must be an int; got {value!r}.")
+    if value < low:
+        raise ValueError(f"{name} must be >= {low}; got {value!r}.")
+    return int(value)
+
+
+def _check_bool(value: Any, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise InvalidParameterError(f"{name} must be a bool; got {value!r}.")
+    return bool(value)
+
+
+def _check_class_dict(weights: Mapping, name: str) -> dict:
+    out = {}
+    for label, w in weights.items():
+        out[label] = _check_real(w, f"{name}[{label!r}]", 0.0, math.inf, closed="left")
+    return out
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class _ClassWeighting(_Spec):
+    """Class-level weights, when they apply, and their sub-parameters."""
+
+    weights: Any = "balanced"
+    schedule: str = "constant"
+    start: int | float | None = None
+    beta: float | None = None
+
+    def _check_weighting(self, name: str, *, callables: bool) -> dict:
+        """Validate; return the canonical values to replace (a dict's weights as floats)."""
+        changes = {}
+        w = self.weights
+        if isinstance(w, str):
+            if w not in WEIGHT_NAMES:
+                raise ValueError(
+                    f"{name}: unknown weights {w!r}; use one of {list(WEIGHT_NAMES)}, "
+                    "a dict {class: weight}" + (", a callable y -> weights" if callables else "")
+                    + (" or None (sample_weight only)." if callables else ".")
+                )
+        elif isinstance(w, Mapping):
+            changes["weights"] = _check_class_dict(w, f"{name}__weights")
+        elif callable(w) and callables:
+            if self.schedule != "constant":
+                raise ValueError(
+                    f"{name}: schedule={self.schedule!r} moves class-level weights over the "
+                    "epochs; a callable gives per-sample weights (give it an `epoch` "
+                    "parameter to change them every epoch)."
+                )
+        elif not (w is None and callables):
+            allowed = "a name, a dict" + (", a callable or None" if callables else "")
+            raise InvalidParameterError(f"{name}: weights must be {allowed}; got {type(w).__name__}.")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(
+                f"{name}: schedule must be one of {list(SCHEDULES)}; got {self.schedule!r}."
+            )
+        if w is None and self.schedule != "constant":
+            raise ValueError(f"{name}: schedule={self.schedule!r} needs class-level weights.")
+        if self.beta is not None:
+            if w != "effective":
+                raise ValueError(
+                    f"{name}: beta applies to weights='effective' only; got beta="
+                    f"{self.beta!r} with weights={w!r}."
+                )
+            _check_real(self.beta, f"{name}__beta", 0.0, 1.0, closed="left")
+        if self.start is not None:
+            if self.schedule != "deferred":
+                raise ValueError(
+                    f"{name}: start applies to schedule='deferred' only; got start="
+                    f"{self.start!r} with schedule={self.schedule!r}."
+                )
+            if isinstance(self.start, Integral) and not isinstance(self.start, bool):
+                _check_int(self.start, f"{name}__start", 0)
+            else:
+                _check_real(self.start, f"{name}__start (a fraction)", 0.0, 1.0, closed="both")
+        return changes
+
+    @property
+    def beta_(self) -> float:
+        """β in use (``"effective"``)."""
+        return _DEFAULT_BETA if self.beta is None else float(self.beta)
+
+    @property
+    def start_(self) -> int | float:
+        """Where ``"deferred"`` turns on: an epoch (int) or a fraction of the schedule."""
+        return _DEFAULT_START if self.start is None else self.start
+
+    @property
+    def class_level(self) -> bool:
+        """Whether every row of a class gets its class's weight."""
+        return isinstance(self.weights, (str, Mapping))
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class WeightedDraws(_ClassWeighting):
+    """Draw rows with probability proportional to their weight, every epoch.
+
+    Parameters
+    ----------
+    weights : "balanced", "sqrt", "effective", dict, callable or None, default="balanced"
+        Class-level weights: inverse class frequency (``n / (k n_c)``), its
+        square root, the effective number of samples (Cui et al. 2019, see
+        ``beta``), ``{class: weight}`` (classes left out weigh 1); or a
+        callable ``y -> weights`` (one per row; called every epoch with the
+        epoch if it has a parameter named ``epoch``); or ``None``: the draws
+        follow ``sample_weight`` alone. ``sample_weight`` multiplies in
+        (unless ``sample_weight_in="loss"``).
+    schedule : {"constant", "deferred", "progressive"}, default="constant"
+        When the class-level weights apply: from the first epoch; natural
+        draws until ``start``, then these weights (Cao et al. 2019); or a
+        class mix moving linearly from natural at the first epoch to these
+        weights' mix at the last (Kang et al. 2020).
+    start : int or float, default=None
+        ``schedule="deferred"`` only: the first weighted epoch (int, from 0),
+        or a fraction of the schedule's length (float in [0, 1]); ``None``
+        is 0.8.
+    beta : float, default=None
+        ``weights="effective"`` only: β in [0, 1); ``None`` is 0.999.
+    replacement : bool, default=True
+        Draw with replacement.
+    samples_per_epoch : None, int or float, default=None
+        Draws per epoch: ``None`` the training size (without replacement,
+        the rows with a positive weight), an int a count, a float a multiple
+        of the training size.
+
+    Examples
+    --------
+    >>> from wsample_sk.sampling import WeightedDraws
+    >>> WeightedDraws("effective", beta=0.99)
+    WeightedDraws('effective', beta=0.99)
+    >>> WeightedDraws("balanced", schedule="deferred", start=10)
+    WeightedDraws('balanced', schedule='deferred', start=10)
+    """
+
+    replacement: bool = True
+    samples_per_epoch: int | float | None = None
+
+    def check(self, name: str = "sampling") -> WeightedDraws:
+        """Validate every argument; return the canonical spec (a new object)."""
+        changes = self._check_weighting(name, callables=True)
+        _check_bool(self.replacement, f"{name}__replacement")
+        spe = self.samples_per_epoch
+        if spe is not None:
+            if isinstance(spe, Integral) and not isinstance(spe, bool):
+                _check_int(spe, f"{name}__samples_per_epoch", 1)
+            else:
+                _check_real(spe, f"{name}__samples_per_epoch", 0.0, 1e9, closed="right")
+        return dataclasses.replace(self, **changes)
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class ClassQuotas(_Spec):
+    """Exactly this many rows of each class in every epoch.
+
+    The counts are given in imbalanced-learn's vocabulary and resolved by
+    imbalanced-learn itself, as for ``RandomOverSampler`` /
+    ``RandomUnderSampler``; within a class rows are drawn uniformly or in
+    proportion to ``sample_weight``. See :class:`~wsample_sk.StratifiedSampler`.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+        ``"auto"``, ``"minority"``, ``"not majority"``, ... , a float ratio
+        (binary), ``{class: count}`` or a callable ``y -> dict``.
+    sampling_type : {"over-sampling", "under-sampling"}, default="over-sampling"
+        Counts to reach by adding rows, or counts to keep.
+    replacement : bool, default=True
+        Draw rows within a class with replacement.
+
+    Examples
+    --------
+    >>> from wsample_sk.sampling import ClassQuotas
+    >>> ClassQuotas("not majority", sampling_type="under-sampling")
+    ClassQuotas('not majority', sampling_type='under-sampling')
+    """
+
+    sampling_strategy: Any = "auto"
+    sampling_type: str = "over-sampling"
+    replacement: bool = True
+
+    def check(self, name: str = "sampling") -> ClassQuotas:
+        """Validate every argument; return ``self``."""
+        s = self.sampling_strategy
+        if isinstance(s, str):
+            if s not in _QUOTA_NAMES:
+                raise ValueError(
+                    f"{name}: sampling_strategy {s!r} is not one of {sorted(_QUOTA_NAMES)}."
+                )
+        elif isinstance(s, Real) and not isinstance(s, bool):
+            _check_real(s, f"{name}__sampling_strategy", 0.0, 1.0, closed="right")
+        elif isinstance(s, Mapping):
+            for label, count in s.items():
+                _check_int(count, f"{name}__sampling_strategy[{label!r}]", 0)
+            if s and not any(s.values()) and self.sampling_type == "under-sampling":
+                raise ValueError(f"{name}: every class quota is zero; nothing would be drawn.")
+        elif not callable(s):
+            raise InvalidParameterError(
+                f"{name}: sampling_strategy must be a float, a str, a dict or a callable; "
+                f"got {type(s).__name__}."
+            )
+        if self.sampling_type not in ("over-sampling", "under-sampling"):
+            raise ValueError(
+                f"{name}: sampling_type must be 'over-sampling' or 'under-sampling'; "
+                f"got {self.sampling_type!r}."
+            )
+        _check_bool(self.replacement, f"{name}__replacement")
+        return self
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class BatchComposition(_Spec):
+    """Every batch with a fixed class composition.
+
+    See :class:`~wsample_sk.BalancedBatchSampler`.
+
+    Parameters
+    ----------
+    shares : "equal", "stratified", dict or None, default="equal"
+        Equal shares, the classes' own frequencies, or ``{class: share}``
+        (classes left out are never drawn: a warning says so). ``None`` with
+        ``classes_per_batch`` and ``samples_per_class``.
+    classes_per_batch, samples_per_class : int, default=None
+        P × K batches: P classes at random, K rows of each (the batch size is
+        P × K). Given together, with ``shares=None``.
+    replacement : bool, default=True
+        Draw rows within a class with replacement.
+
+    Examples
+    --------
+    >>> from wsample_sk.sampling import BatchComposition
+    >>> BatchComposition({"a": 0.5, "b": 0.5})
+    BatchComposition({'a': 0.5, 'b': 0.5})
+    >>> BatchComposition(None, classes_per_batch=4, samples_per_class=8)
+    BatchComposition(None, classes_per_batch=4, samples_per_class=8)
+    """
+
+    shares: Any = "equal"
+    classes_per_batch: int | None = None
+    samples_per_class: int | None = None
+    replacement: bool = True
+
+    @property
+    def pk(self) -> bool:
+        """Whether batches are P × K."""
+        return self.classes_per_batch is not None
+
+    def check(self, name: str = "sampling") -> BatchComposition:
+        """Validate every argument; return the canonical spec."""
+        _check_bool(self.replacement, f"{name}__replacement")
+        p, k = self.classes_per_batch, self.samples_per_class
+        if (p is None) != (k is None):
+            raise ValueError(
+                f"{name}: classes_per_batch and samples_per_class go together (P x K); "
+                f"got {p!r} and {k!r}."
+            )
+        if p is not None:
+            _check_int(p, f"{name}__classes_per_batch", 1)
+            _check_int(k, f"{name}__samples_per_class", 1)
+            if self.shares is not None and self.shares != "equal":
+                raise ValueError(
+                    f"{name}: shares does not apply to P x K batches (classes_per_batch, "
+                    f"samples_per_class); got shares={self.shares!r}."
+                )
+        elif isinstance(self.shares, Mapping):
+            shares = _check_class_dict(self.shares, f"{name}__shares")
+            if not any(shares.values()):
+                raise ValueError(f"{name}: every class share is zero; nothing would be drawn.")
+            return dataclasses.replace(self, shares=shares)
+        elif self.shares not in ("equal", "stratified"):
+            raise ValueError(
+                f"{name}: shares must be 'equal', 'stratified' or a dict {{class: share}}; "
+                f"got {self.shares!r}."
+            )
+        return self
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class LossWeights(_ClassWeighting):
+    """Class weights in the loss: each row's loss times its class's weight.
+
+    The form of ``class_weight=`` (scikit-learn's name); the same
+    class-level weights and schedules as :class:`WeightedDraws` (a deferred
+    schedule is Cao et al.'s deferred re-weighting).
+
+    Parameters
+    ----------
+    weights : "balanced", "sqrt", "effective" or dict, default="balanced"
+    schedule : {"constant", "deferred", "progressive"}, default="constant"
+    start : int or float, default=None
+        ``schedule="deferred"`` only.
+    beta : float, default=None
+        ``weights="effective"`` only.
+
+    Examples
+    --------
+    >>> from wsample_sk.sampling import LossWeights
+    >>> LossWeights("balanced", schedule="deferred", start=0.5)
+    LossWeights('balanced', schedule='deferred', start=0.5)
+    """
+
+    def check(self, name: str = "class_weight") -> LossWeights:
+        """Validate every argument; return the canonical spec (a new object)."""
+        return dataclasses.replace(self, **self._check_weighting(name, callables=False))
+
+
+_SAMPLING_FORMS = (WeightedDraws, ClassQuotas, BatchComposition)
+_SHORTCUTS: dict[str, dict] = {
+    "balanced": {"weights": "balanced"},
+    "sqrt": {"weights": "sqrt"},
+    "effective": {"weights": "effective"},
+    "deferred": {"weights": "balanced", "schedule": "deferred"},
+    "progressive": {"weights": "balanced", "schedule": "progressive"},
+}
+SHORTCUTS = tuple(_SHORTCUTS)
+"""Strings accepted by ``sampling=`` and ``class_weight=``."""
+
+
+def _with_sub(spec: Any, sub: dict, name: str) -> Any:
+    if not sub:
+        return spec
+    fields = spec._fields()
+    unknown = sorted(set(sub) - set(fields))
+    if unknown:
+        raise ValueError(
+            f"{name}__{unknown[0]} does not apply to {spec!r}; its sub-parameters are "
+            f"{', '.join(name + '__' + f for f in fields)}."
+        )
+    return dataclasses.replace(spec, **sub)
+
+
+def _from_class(form: type, sub: dict, name: str) -> Any:
+    try:
+        return form(**sub)
+    except TypeError:
+        fields = [f.name for f in dataclasses.fields(form)]
+        bad = sorted(set(sub) - set(fields))
+        raise ValueError(
+            f"{name}__{bad[0]} does not apply to {form.__name__}; its sub-parameters "
+            f"are {', '.join(name + '__' + f for f in fields)}."
+        ) from None
+
+
+def check_sampling(sampling: Any, **sub_params: Any) -> WeightedDraws | ClassQuotas | BatchComposition | None:
+    """Turn any accepted form of ``sampling=`` (and its sub-parameters) into a spec.
+
+    Parameters
+    ----------
+    sampling : None, str, dict, callable, spec or spec class
+        ``None``: plain shuffling (``sample_weight``, if given, weights the
+        draws); a shortcut (``"balanced"``, ``"sqrt"``, ``"effective"``,
+        ``"deferred"``, ``"progressive"``); a dict ``{class: weight}`` or a
+        callable ``y -> weights`` (weighted draws); or a
+        :class:`WeightedDraws`, :class:`ClassQuotas` or
+        :class:`BatchComposition` (instance, or class built from the
+        sub-parameters).
+    **sub_params
+        ``sampling__x`` values (skorch's idiom), applied to the spec's
+        argument ``x``.
+
+    Returns
+    -------
+    spec : WeightedDraws, ClassQuotas, BatchComposition or None
+        Validated. The input is not modified.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the parameter and the offending value; a sub-parameter that
+        does not apply to the form is an error.
+
+    Examples
+    --------
+    >>> from wsample_sk.sampling import check_sampling
+    >>> check_sampling("deferred", start=5)
+    WeightedDraws('balanced', schedule='deferred', start=5)
+    >>> check_sampling("balanced", beta=0.9)
+    Traceback (most recent call last):
+    ...
+    ValueError: sampling: beta applies to weights='effective' only; got beta=0.9 with weights='balanced'.
+    """
+    name = "sampling"
+    if sampling is None:
+        if sub_params:
+            key = sorted(sub_params)[0]
+            raise ValueError(f"{name}__{key} is set but sampling is None: it applies to nothing.")
+        return None
+    if isinstance(sampling, type) and issubclass(sampling, _SAMPLING_FORMS):
+        spec = _from_class(sampling, sub_params, name)
+    elif isinstance(sampling, _SAMPLING_FORMS):
+        spec = _with_sub(sampling, sub_params, name)
+    elif isinstance(sampling, LossWeights):
+        raise InvalidParameterError(
+            "sampling takes how rows are drawn; LossWeights go to class_weight=."
+        )
+    elif isinstance(sampling, str):
+        if sampling not in _SHORTCUTS:
+            raise ValueError(
+                f"Unknown sampling {sampling!r}; use None, one of {list(SHORTCUTS)}, a dict "
+                "{class: weight}, a callable y -> weights, or WeightedDraws, ClassQuotas or "
+                "BatchComposition from wsample_sk.sampling."
+            )
+        spec = _with_sub(WeightedDraws(**_SHORTCUTS[sampling]), sub_params, name)
+    elif isinstance(sampling, Mapping) or callable(sampling):
+        spec = _with_sub(WeightedDraws(sampling), sub_params, name)
+    else:
+        raise InvalidParameterError(
+            "sampling must be None, a name, a dict {class: weight}, a callable y -> weights, "
+            f"or a spec from wsample_sk.sampling; got {type(sampling).__name__}."
+        )
+    return spec.check(name)
+
+
+def check_class_weight(class_weight: Any, **sub_params: Any) -> LossWeights | None:
+    """Turn any accepted form of ``class_weight=`` (and its sub-parameters) into a spec.
+
+    Parameters
+    ----------
+    class_weight : None, str, dict or LossWeights
+        ``None`` (no loss weights), a shortcut (``"balanced"``, ``"sqrt"``,
+        ``"effective"``, ``"deferred"``, ``"progressive"``), a dict
+        ``{class: weight}`` (classes left out weigh 1), or a
+        :class:`LossWeights` (instance or class).
+    **sub_params
+        ``class_weight__x`` values.
+
+    Returns
+    -------
+    spec : LossWeights or None
+
+    Examples
+    --------
+    >>> from wsample_sk.sampling import check_class_weight
+    >>> check_class_weight({0: 1.0, 1: 5.0})
+    LossWeights({0: 1.0, 1: 5.0})
+    """
+    name = "class_weight"
+    if class_weight is None:
+        if sub_params:
+            key = sorted(sub_params)[0]
+            raise ValueError(f"{name}__{key} is set but class_weight is None.")
+        return None
+    if isinstance(class_weight, type) and issubclass(class_weight, LossWeights):
+        spec = _from_class(class_weight, sub_params, name)
+    elif isinstance(class_weight, LossWeights):
+        spec = _with_sub(class_weight, sub_params, name)
+    elif isinstance(class_weight, str) and class_weight in _SHORTCUTS:
+        spec = _with_sub(LossWeights(**_SHORTCUTS[class_weight]), sub_params, name)
+    elif isinstance(class_weight, Mapping):
+        spec = _with_sub(LossWeights(class_weight), sub_params, name)
+    elif isinstance(class_weight, _SAMPLING_FORMS):
+        raise InvalidParameterError(
+            f"class_weight takes loss weights; {type(class_weight).__name__} goes to sampling=."
+        )
+    else:
+        raise ValueError(
+            f"class_weight must be None, one of {list(SHORTCUTS)}, a dict {{class: weight}} "
+            f"or a LossWeights; got {class_weight!r}."
+        )
+    return spec.check(name)
+
+
+def rebalances(spec: Any) -> bool:
+    """Whether a spec changes the class mix (for the warning on correcting twice)."""
+    if spec is None:
+        return False
+    if isinstance(spec, _ClassWeighting):
+        return spec.class_level
+    if isinstance(spec, BatchComposition):
+        return spec.pk or spec.shares != "stratified"
+    return True
+
