@@ -29,6 +29,7 @@ from skorch import NeuralNetClassifier
 
 from .._classifier import WeightedSamplingClassifier
 from ..losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
+from ..sampling import BatchComposition, ClassQuotas
 from ..modules import MLP
 
 __all__ = ["DEFAULT_METHODS", "METHODS", "REFERENCES", "make_method", "make_preprocessor"]
@@ -43,15 +44,15 @@ _NETWORK = {
     "deferred": ("natural draws, balanced from 80% of the epochs", {"sampling": "deferred"}),
     "loss": (
         "plain shuffling, loss weighted by inverse class frequency",
-        {"sampling": "balanced", "weight_mode": "loss"},
+        {"class_weight": "balanced"},
     ),
     "batches": (
         "every batch holds each class equally (BalancedBatchSampler)",
-        {"batch_composition": "equal"},
+        {"sampling": BatchComposition("equal")},
     ),
     "epochs": (
         "every epoch over-samples each class to the majority's count (exact quotas)",
-        {"sampling_strategy": "auto"},
+        {"sampling": ClassQuotas("auto")},
     ),
     "balanced_prior": (
         "weighted draws; prior-corrected probabilities, balanced decisions",
@@ -63,7 +64,7 @@ _NETWORK = {
     ),
     "ldam_drw": (
         "LDAM loss with deferred re-weighting of the loss",
-        {"criterion": LDAMLoss, "sampling": "deferred", "weight_mode": "loss"},
+        {"criterion": LDAMLoss, "class_weight": "deferred"},
     ),
     "focal": ("focal loss (gamma=2)", {"criterion": FocalLoss}),
 }
