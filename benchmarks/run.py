@@ -157,6 +157,7 @@ def bench_variance(seeds):
         compute_sampling_weights,
     )
     from wsample_sk.compare import load_dataset
+    from wsample_sk.sampling import BatchComposition, ClassQuotas
 
     ds = load_dataset("breast_cancer")
     y = LabelEncoder().fit_transform(ds.y)
@@ -166,8 +167,8 @@ def bench_variance(seeds):
     minority = int(np.bincount(y_tr).argmin())
     methods = {
         "i.i.d. weighted draws (balanced)": dict(sampling="balanced"),
-        "stratified epochs (sampling_strategy='auto')": dict(sampling_strategy="auto"),
-        "stratified batches (batch_composition='equal')": dict(batch_composition="equal"),
+        "stratified epochs (ClassQuotas('auto'))": dict(sampling=ClassQuotas("auto")),
+        "stratified batches (BatchComposition('equal'))": dict(sampling=BatchComposition("equal")),
     }
 
     def batch_shares(name, seed):

@@ -92,7 +92,8 @@ class RecordRows(Callback):
             self.epochs[-1] += batch[0][:, 0].tolist()
 
     def on_epoch_end(self, net, **kwargs):
-        self.draws = getattr(self, "draws", []) + [net.weight_schedule_.epoch_draw.tolist()]
+        plan = dict(net.callbacks_)["class_mix"].plan_  # the class-mix schedule's plan
+        self.draws = getattr(self, "draws", []) + [plan.epoch_draw.tolist()]
 
 
 def fit_classifier(X, y):

@@ -6,8 +6,9 @@ Weighted draws give the intended class mix on average; the mix of a single
 batch still varies. ``StratifiedSampler`` fixes the count of every class per
 epoch (in imbalanced-learn's ``sampling_strategy`` vocabulary) and
 ``BalancedBatchSampler`` the composition of every batch. Both work with a
-plain ``DataLoader`` and inside the classifier (``sampling_strategy=``,
-``batch_composition=``), and both resume mid-epoch from ``state_dict()``.
+plain ``DataLoader`` and inside the classifier
+(``sampling=ClassQuotas(...)``, ``sampling=BatchComposition(...)``), and both
+resume mid-epoch from ``state_dict()``.
 """
 
 import matplotlib.pyplot as plt
@@ -23,6 +24,7 @@ from wsample_sk import (
     WeightedSamplingClassifier,
     compute_sampling_weights,
 )
+from wsample_sk.sampling import ClassQuotas
 
 X, y = make_classification(3000, n_features=8, weights=[0.9], random_state=0)
 data = TensorDataset(torch.tensor(X, dtype=torch.float32), torch.tensor(y))
@@ -64,7 +66,7 @@ resumed.load_state_dict(state)
 print("resumed batches equal the uninterrupted ones:", list(resumed) == rest)
 
 # inside the classifier: the drawn class counts per epoch are exact
-clf = WeightedSamplingClassifier(sampling_strategy="auto", max_epochs=3, random_state=0)
+clf = WeightedSamplingClassifier(sampling=ClassQuotas("auto"), max_epochs=3, random_state=0)
 clf.fit(X.astype(np.float32), y)
 print("drawn class counts per epoch:", clf.history[:, "drawn_class_counts"])
 

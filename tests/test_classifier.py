@@ -15,6 +15,7 @@ from skorch.dataset import ValidSplit
 from wsample_sk import WeightedSamplingClassifier, compute_sampling_weights
 from wsample_sk._schedule import find_class_mix
 
+
 def balanced_in(mode):
     """Balanced class weights in the draws ("sample") or in the loss ("loss")."""
     if mode == "sample":
@@ -192,9 +193,7 @@ def test_strategy_times_sample_weight(imbalanced):
 @pytest.mark.parametrize("spe, expected", [(150, 150), (0.5, 300), (2.0, 1200)])
 def test_samples_per_epoch(imbalanced, spe, expected):
     X, y = imbalanced
-    clf = WeightedSamplingClassifier(
-        sampling="balanced", sampling__samples_per_epoch=spe, **FAST
-    )
+    clf = WeightedSamplingClassifier(sampling="balanced", sampling__samples_per_epoch=spe, **FAST)
     clf.fit(X, y)
     assert sum(clf.history[-1, "batches", :, "train_batch_size"]) == expected
 
@@ -202,7 +201,11 @@ def test_samples_per_epoch(imbalanced, spe, expected):
 def test_without_replacement_never_repeats_within_an_epoch(imbalanced):
     X, y = imbalanced
     clf = WeightedSamplingClassifier(
-        sampling="balanced", sampling__replacement=False, sampling__samples_per_epoch=200, max_epochs=1, random_state=0
+        sampling="balanced",
+        sampling__replacement=False,
+        sampling__samples_per_epoch=200,
+        max_epochs=1,
+        random_state=0,
     )
     _, rec = drawn_class_counts(clf, X, y)
     assert len(rec.drawn) == 200 == len(np.unique(rec.drawn))
@@ -298,9 +301,7 @@ def test_loss_mode_needs_a_reduction(imbalanced):
     def crit(*args, **kwargs):
         return lambda y_pred, y_true: torch.nn.functional.cross_entropy(y_pred, y_true)
 
-    clf = WeightedSamplingClassifier(
-        class_weight="balanced", criterion=crit, **FAST
-    )
+    clf = WeightedSamplingClassifier(class_weight="balanced", criterion=crit, **FAST)
     with pytest.raises(ValueError, match="need a criterion with a `reduction`"):
         clf.fit(X, y)
 
@@ -358,12 +359,28 @@ def test_partial_fit_continues_with_new_draws(imbalanced):
         ({}, {"sample_weight": np.ones((600, 2))}, "1-D"),
         ({}, {"sample_weight": np.array(["x"] * 600)}, "must be numeric"),
         ({"sampling": "inverse"}, {}, "Unknown sampling 'inverse'"),
-        ({"sampling": "balanced", "sampling__samples_per_epoch": 0}, {}, "samples_per_epoch must be >= 1; got 0"),
-        ({"sampling": "balanced", "sampling__samples_per_epoch": -0.5}, {}, "samples_per_epoch must be in"),
-        ({"sample_weight_in": "both"}, {}, "The 'sample_weight_in' parameter .* Got 'both' instead"),
+        (
+            {"sampling": "balanced", "sampling__samples_per_epoch": 0},
+            {},
+            "samples_per_epoch must be >= 1; got 0",
+        ),
+        (
+            {"sampling": "balanced", "sampling__samples_per_epoch": -0.5},
+            {},
+            "samples_per_epoch must be in",
+        ),
+        (
+            {"sample_weight_in": "both"},
+            {},
+            "The 'sample_weight_in' parameter .* Got 'both' instead",
+        ),
         ({"sampling": "sqrt", "sampling__replacement": "yes"}, {}, "replacement must be a bool"),
         (
-            {"sampling": "balanced", "sampling__replacement": False, "sampling__samples_per_epoch": 10_000},
+            {
+                "sampling": "balanced",
+                "sampling__replacement": False,
+                "sampling__samples_per_epoch": 10_000,
+            },
             {},
             "Cannot draw 10000 samples without replacement",
         ),

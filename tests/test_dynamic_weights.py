@@ -6,6 +6,7 @@ from scipy import stats
 from skorch.callbacks import Callback
 
 from wsample_sk import WeightedSamplingClassifier, compute_sampling_weights
+from wsample_sk._schedule import find_class_mix
 from wsample_sk.callbacks import LossReweighting
 
 
@@ -70,19 +71,19 @@ class FactorThenDraws(Callback):
         return self
 
     def on_epoch_end(self, net, dataset_train=None, **kwargs):
-        schedule = net.weight_schedule_
+        schedule = find_class_mix(net).plan_
         drawn = schedule.drawn_rows
         if self._factor is not None:
             self.pairs.append((self._factor, np.bincount(drawn, minlength=len(self._factor))))
         self._factor = schedule.factor.copy()
 
 
-@pytest.mark.parametrize("mode", ["sample", "loss"])
+@pytest.mark.parametrize("mode", ["sampling", "loss"])
 def test_loss_reweighting_emphasises_hard_rows(imbalanced, mode):
     X, y = imbalanced
     record = FactorThenDraws()
     clf = WeightedSamplingClassifier(
-        weight_mode=mode,
+        sample_weight_in=mode,
         max_epochs=4,
         random_state=0,
         callbacks=[("reweight", LossReweighting(temperature=0.5, floor=0.05)), ("record", record)],
@@ -90,7 +91,7 @@ def test_loss_reweighting_emphasises_hard_rows(imbalanced, mode):
     clf.fit(X, y)
     assert min(clf.history[:, "reweight_max"]) > 2  # some rows far above the mean
     factor, draws = record.pairs[-1]
-    if mode == "sample":  # hard rows are drawn more often in the next epoch
+    if mode == "sampling":  # hard rows are drawn more often in the next epoch
         assert stats.spearmanr(factor, draws).statistic > 0.3
         assert clf.history[-1, "weight_ess"] < 0.8
     else:  # plain shuffling: every row once, whatever its factor

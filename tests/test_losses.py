@@ -13,6 +13,7 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from skorch.dataset import ValidSplit
 
 from wsample_sk import WeightedSamplingClassifier
+from wsample_sk._prediction import output_prior
 from wsample_sk.losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
 
 LOSSES = [LogitAdjustedLoss, LDAMLoss, FocalLoss]
@@ -92,12 +93,17 @@ def test_gradients_are_finite_for_extreme_logits(loss_cls, dtype):
         (lambda: FocalLoss(gamma=-0.5), "gamma == -0.5, must be >= 0.0"),
         (lambda: LDAMLoss(max_margin=0.0), "max_margin == 0.0, must be > 0.0"),
         (lambda: LogitAdjustedLoss(class_counts=[5, 0]), "got 0.0 for class 1"),
-        (lambda: LDAMLoss(class_counts=[5]), "one count per class"),
+        (lambda: LDAMLoss(class_counts=[5]), "one value per class"),
+        (lambda: LogitAdjustedLoss(tau=float("nan")), "tau must be finite; got nan"),
+        (lambda: FocalLoss(gamma=float("inf")), "gamma must be finite; got inf"),
+        (lambda: LDAMLoss(scale=1e300), "scale == 1e[+]?300, must be <= 10000"),
+        (lambda: LDAMLoss(max_margin=True), "max_margin must be a real number, not a bool"),
+        (lambda: FocalLoss(alpha=[1.0, float("nan")]), "alpha must be finite and positive"),
         (lambda: FocalLoss(reduction="max"), "reduction must be one of"),
     ],
 )
 def test_wrong_use_is_a_clear_error(make, match):
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises((ValueError, TypeError), match=match):
         make()
 
 
@@ -142,12 +148,13 @@ def test_explicit_class_counts_are_kept(imbalanced3):
     np.testing.assert_array_equal(clf.criterion_.class_counts.numpy(), [1, 1, 1])
 
 
-@pytest.mark.parametrize("weight_mode", ["sample", "loss"])
+@pytest.mark.parametrize("where", ["sampling", "loss"])
 @pytest.mark.parametrize("loss_cls", LOSSES)
-def test_losses_compose_with_weights_and_pickle(imbalanced3, loss_cls, weight_mode):
+def test_losses_compose_with_weights_and_pickle(imbalanced3, loss_cls, where):
     X, y = imbalanced3
+    lever = {"sampling": "sqrt"} if where == "sampling" else {"class_weight": "sqrt"}
     clf = WeightedSamplingClassifier(
-        criterion=loss_cls, sampling="sqrt", weight_mode=weight_mode, max_epochs=4, random_state=0
+        criterion=loss_cls, sample_weight_in=where, max_epochs=4, random_state=0, **lever
     ).fit(X, y, sample_weight=np.linspace(0.5, 1.5, len(y)))
     assert np.isfinite(clf.history[:, "train_loss"]).all()
     restored = pickle.loads(pickle.dumps(clf))
@@ -186,7 +193,7 @@ def test_grid_search_over_criteria_and_schedules(imbalanced3):
 def test_deferred_draws_natural_then_balanced(imbalanced3, start):
     X, y = imbalanced3
     clf = WeightedSamplingClassifier(
-        sampling="deferred", deferred_start=start, max_epochs=6, random_state=0
+        sampling="deferred", sampling__start=start, max_epochs=6, random_state=0
     ).fit(X, y)
     natural = np.array([np.mean(y == c) for c in ("a", "b", "c")])
     for epoch, counts in enumerate(clf.history[:, "drawn_class_counts"]):
@@ -201,17 +208,31 @@ def test_deferred_draws_natural_then_balanced(imbalanced3, start):
 def test_deferred_in_loss_form_weights_only_later_epochs(imbalanced3):
     X, y = imbalanced3
     clf = WeightedSamplingClassifier(
-        sampling="deferred", deferred_start=2, weight_mode="loss", max_epochs=4, random_state=0
+        class_weight="deferred", class_weight__start=2, max_epochs=4, random_state=0
     ).fit(X, y)
-    ess = clf.history[:, "weight_ess"]
-    assert ess[0] == ess[1] == 1.0 and ess[2] < 0.9 and ess[3] < 0.9
+    natural = [np.mean(y == c) for c in ("a", "b", "c")]
+    mixes = clf.history[:, "sampling_prior"]
+    np.testing.assert_allclose(mixes[0], natural)
+    np.testing.assert_allclose(mixes[1], natural)
+    np.testing.assert_allclose(mixes[2], 1 / 3)
+    assert clf.history[:, "weight_ess"] == [1.0] * 4  # the draws stay a plain shuffle
+
+
+def test_deferred_start_beyond_the_last_epoch_warns(imbalanced3):
+    X, y = imbalanced3
+    with pytest.warns(UserWarning, match="turns on at epoch 5, but the schedule has 4 epochs"):
+        WeightedSamplingClassifier(
+            sampling="deferred", sampling__start=5, max_epochs=4, random_state=0
+        ).fit(X, y)
+    clf = WeightedSamplingClassifier(sampling="deferred", max_epochs=4, random_state=0).fit(X, y)
+    np.testing.assert_allclose(clf.history[-1, "sampling_prior"], 1 / 3)  # 0.8 of 4: epoch 3
 
 
 def test_deferred_start_is_searchable(imbalanced3):
     X, y = imbalanced3
     search = GridSearchCV(
         WeightedSamplingClassifier(sampling="deferred", max_epochs=4, random_state=0),
-        {"deferred_start": [0, 2, 0.75]},
+        {"sampling__start": [0, 2, 0.75]},
         cv=2,
         error_score="raise",
     ).fit(X, y)
@@ -261,21 +282,22 @@ def test_logit_adjustment_formula(binary_split):
 
 
 # -- composing with re-weighting: the prior is adjusted for once ---------------------------
-@pytest.mark.parametrize("mode", ["sample", "loss"])
-def test_logit_adjusted_loss_sees_the_trained_mix(imbalanced3, mode):
+@pytest.mark.parametrize("lever", [{"sampling": "balanced"}, {"class_weight": "balanced"}])
+def test_logit_adjusted_loss_sees_the_trained_mix(imbalanced3, lever):
     X, y = imbalanced3
     clf = WeightedSamplingClassifier(
-        criterion=LogitAdjustedLoss, sampling="balanced", weight_mode=mode, max_epochs=2,
-        random_state=0,
-    ).fit(X, y)  # fmt: skip
-    counts = clf.criterion_.class_counts.numpy()
-    np.testing.assert_allclose(counts, counts.mean())  # balanced: the loss is cross-entropy
-    np.testing.assert_allclose(clf._output_prior(), 1 / 3)
+        criterion=LogitAdjustedLoss, max_epochs=2, random_state=0, **lever
+    ).fit(X, y)
+    expected = [np.sum(y == c) for c in ("a", "b", "c")]  # class_counts: always the natural ones
+    np.testing.assert_allclose(clf.criterion_.class_counts.numpy(), expected)
+    # the mix it trains on is balanced: the loss is cross-entropy
+    np.testing.assert_allclose(clf.criterion_.training_mix.numpy(), 1 / 3)
+    np.testing.assert_allclose(output_prior(clf, clf.sampling_prior_), 1 / 3)
     natural = WeightedSamplingClassifier(criterion=LogitAdjustedLoss, max_epochs=1, random_state=0)
     natural.fit(X, y)
-    expected = [np.sum(y == c) for c in ("a", "b", "c")]  # no re-weighting: the natural counts
-    np.testing.assert_allclose(natural.criterion_.class_counts.numpy(), expected)
-    np.testing.assert_allclose(natural._output_prior(), 1 / 3)  # tau=1: logits as if balanced
+    np.testing.assert_allclose(natural.criterion_.training_mix.numpy(), np.divide(expected, 900))
+    # tau=1: logits as if balanced
+    np.testing.assert_allclose(output_prior(natural, natural.sampling_prior_), 1 / 3)
 
 
 def test_logit_adjusted_loss_with_post_hoc_adjustment_is_not_adjusted_twice(binary_split):

@@ -20,6 +20,8 @@ from wsample_sk import (
     WeightedSampler,
     WeightedSamplingClassifier,
 )
+from wsample_sk._schedule import find_class_mix
+from wsample_sk.sampling import BatchComposition, ClassQuotas
 
 Y = np.array(["a"] * 60 + ["b"] * 30 + ["c"] * 10)
 
@@ -192,7 +194,8 @@ def test_classifier_draws_class_level_strategies_in_two_stages():
 
     class Peek(Callback):
         def on_epoch_end(self, net, **kwargs):
-            seen.append(type(net.weight_schedule_.sampler.weighted._table).__name__)
+            plan = find_class_mix(net).plan_
+            seen.append(type(plan.sampler.weighted._table).__name__)
 
     WeightedSamplingClassifier(
         sampling="balanced", max_epochs=1, callbacks=[Peek()], random_state=0
@@ -273,9 +276,12 @@ class StopAfter(Callback):
     "params",
     [
         dict(sampling="balanced"),
-        dict(sampling_strategy="auto"),
-        dict(batch_composition="equal"),
-        dict(weight_mode="loss", sampling="sqrt", module__dropout=0.3),
+        dict(sampling=ClassQuotas("auto")),
+        dict(sampling=BatchComposition("equal")),
+        dict(class_weight="sqrt", module__dropout=0.3),
+        dict(sampling="progressive"),
+        dict(sampling="deferred", sampling__start=3),
+        dict(sampling="sqrt", class_weight="deferred", class_weight__start=5),
     ],
 )
 def test_interrupted_fit_resumed_from_a_checkpoint_ends_the_same(tmp_path, params):
@@ -302,7 +308,7 @@ def imbalanced():
 def test_classifier_epochs_hold_the_quotas(imbalanced):
     X, y = imbalanced
     n0, n1 = np.bincount(y)
-    clf = WeightedSamplingClassifier(sampling_strategy="auto", max_epochs=3, random_state=0)
+    clf = WeightedSamplingClassifier(sampling=ClassQuotas(), max_epochs=3, random_state=0)
     clf.fit(X, y)
     assert all(c == [n0, n0] for c in clf.history[:, "drawn_class_counts"])
     np.testing.assert_allclose(clf.sampling_prior_, [0.5, 0.5])
@@ -312,7 +318,7 @@ def test_grid_search_over_sampling_strategy(imbalanced):
     X, y = imbalanced
     search = GridSearchCV(
         WeightedSamplingClassifier(max_epochs=3, random_state=0),
-        {"sampling_strategy": [None, "auto", 0.5, "not majority"]},
+        {"sampling": [None, ClassQuotas("auto"), ClassQuotas(0.5), ClassQuotas("not majority")]},
         scoring="balanced_accuracy",
         cv=2,
         error_score="raise",
@@ -334,7 +340,11 @@ def test_classifier_batches_hold_the_composition(imbalanced):
 
     rec = Batches()
     WeightedSamplingClassifier(
-        batch_composition="equal", batch_size=32, max_epochs=2, callbacks=[rec], random_state=0
+        sampling=BatchComposition("equal"),
+        batch_size=32,
+        max_epochs=2,
+        callbacks=[rec],
+        random_state=0,
     ).fit(X, y)
     assert set(rec.minority) == {16}
 
@@ -342,15 +352,18 @@ def test_classifier_batches_hold_the_composition(imbalanced):
 @pytest.mark.parametrize(
     "params, match",
     [
-        (dict(sampling_strategy="auto", sampling="balanced"), "does not combine with sampling"),
-        (dict(sampling_strategy="auto", weight_mode="loss"), "weight_mode='loss'"),
-        (dict(batch_composition="equal", samples_per_epoch=100), "samples_per_epoch"),
         (
-            dict(sampling_strategy="auto", batch_composition="equal"),
-            "does not combine with batch_composition",
+            dict(sampling=ClassQuotas(), sampling__samples_per_epoch=100),
+            "sampling__samples_per_epoch does not apply to ClassQuotas",
         ),
-        (dict(batch_composition=(2, 2, 2)), r"\(classes per batch, samples per class\)"),
-        (dict(sampling_strategy="sometimes"), "The 'sampling_strategy' parameter"),
+        (dict(sampling=ClassQuotas(), sampling__beta=0.9), "sampling__beta does not apply"),
+        (
+            dict(sampling=BatchComposition(classes_per_batch=2)),
+            "classes_per_batch and samples_per_class go together",
+        ),
+        (dict(sampling=ClassQuotas("sometimes")), "sampling_strategy 'sometimes' is not one of"),
+        (dict(sampling=ClassQuotas({0: 0, 1: 0}, sampling_type="under-sampling")), "zero"),
+        (dict(sampling=ClassQuotas(lambda y: [1, 2])), "sampling_strategy callable"),
     ],
 )
 def test_quota_combinations_without_a_meaning_are_refused(imbalanced, params, match):
@@ -372,7 +385,7 @@ def test_every_class_with_a_share_keeps_a_row_when_many_are_rounded_up():
     }
     X = np.random.default_rng(0).normal(size=(len(y), 3)).astype(np.float32)
     clf = WeightedSamplingClassifier(
-        batch_composition="stratified", batch_size=16, max_epochs=1, random_state=0
+        sampling=BatchComposition("stratified"), batch_size=16, max_epochs=1, random_state=0
     ).fit(X, y)
     assert min(clf.history[-1, "drawn_class_counts"]) > 0
 
@@ -384,13 +397,13 @@ def test_batch_composition_speaks_labels_and_ignores_classes_absent_from_the_par
     shares = {3: 1.0, 7: 1.0, 9: 1.0, 11: 1.0}
     keep = y != 11  # a part without class 11, which classes= still names
     clf = WeightedSamplingClassifier(
-        batch_composition=shares, classes=[3, 7, 9, 11], batch_size=12, max_epochs=1,
+        sampling=BatchComposition(shares), classes=[3, 7, 9, 11], batch_size=12, max_epochs=1,
         random_state=0,
     ).fit(X[keep], y[keep])  # fmt: skip
     assert clf.history[-1, "drawn_class_counts"][3] == 0
     weights = np.where(y == 9, 0.0, 1.0)
     with pytest.raises(ValueError, match="Class 9 has no row with a positive weight"):
-        WeightedSamplingClassifier(batch_composition="equal", max_epochs=1).fit(
+        WeightedSamplingClassifier(sampling=BatchComposition(), max_epochs=1).fit(
             X, y, sample_weight=weights
         )
 
@@ -406,4 +419,6 @@ def test_the_size_of_a_quota_epoch_cannot_be_reassigned():
 def test_batch_composition_with_skorchs_whole_part_batch_is_a_clear_error(imbalanced):
     X, y = imbalanced
     with pytest.raises(ValueError, match="batch_size=-1 .* has no composition to fix"):
-        WeightedSamplingClassifier(batch_composition="equal", batch_size=-1, max_epochs=1).fit(X, y)
+        WeightedSamplingClassifier(sampling=BatchComposition(), batch_size=-1, max_epochs=1).fit(
+            X, y
+        )

@@ -27,10 +27,11 @@ from wsample_sk import (
     PermutationSampler,
     WeightedSampler,
     WeightedSamplingClassifier,
-    check_sampling,
     compute_sampling_weights,
 )
+from wsample_sk._strategies import make_strategy
 from wsample_sk.callbacks import LossReweighting
+from wsample_sk.sampling import check_sampling
 
 FAST = dict(max_epochs=3, random_state=0)
 
@@ -89,7 +90,12 @@ def test_strategy_times_any_valid_sample_weight_is_finite(sw, sampling):
 
 
 @pytest.mark.parametrize(
-    "mode", [dict(weight_mode="sample"), dict(weight_mode="loss"), dict(replacement=False)]
+    "mode",
+    [
+        dict(sample_weight_in="sampling"),
+        dict(sample_weight_in="loss"),
+        dict(sampling__replacement=False),
+    ],
 )
 def test_huge_weights_train_in_every_mode(data, mode):
     X, y = data
@@ -108,22 +114,22 @@ def test_huge_weights_train_in_every_mode(data, mode):
 
 
 # -- 2. same meaning, same model ----------------------------------------------------------
-@pytest.mark.parametrize("weight_mode", ["sample", "loss"])
+@pytest.mark.parametrize("where", ["sampling", "loss"])
 @pytest.mark.parametrize("train_split", [None, ValidSplit(4)])
-def test_constant_weights_are_no_weights(data, weight_mode, train_split):
+def test_constant_weights_are_no_weights(data, where, train_split):
     X, y = data
-    kw = dict(weight_mode=weight_mode, train_split=train_split, **FAST)
+    kw = dict(sample_weight_in=where, train_split=train_split, **FAST)
     none = WeightedSamplingClassifier(**kw).fit(X, y).predict_proba(X)
     for constant in (1.0, 1e308, 3e-300):
         same = WeightedSamplingClassifier(**kw).fit(X, y, sample_weight=np.full(len(y), constant))
         np.testing.assert_array_equal(same.predict_proba(X), none)
 
 
-@pytest.mark.parametrize("weight_mode", ["sample", "loss"])
-def test_scaled_weights_are_the_same_weights(data, weight_mode):
+@pytest.mark.parametrize("where", ["sampling", "loss"])
+def test_scaled_weights_are_the_same_weights(data, where):
     X, y = data
     sw = np.random.default_rng(1).uniform(0.2, 3.0, len(y))
-    kw = dict(weight_mode=weight_mode, sampling="sqrt", **FAST)
+    kw = dict(sample_weight_in=where, sampling="sqrt", **FAST)
     a = WeightedSamplingClassifier(**kw).fit(X, y, sample_weight=sw)
     b = WeightedSamplingClassifier(**kw).fit(X, y, sample_weight=sw * 1024.0)  # exact scaling
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
@@ -163,7 +169,7 @@ class Static:
     ],
 )
 def test_the_epoch_goes_only_to_a_parameter_named_epoch(func, dynamic, minority_weight):
-    strategy = check_sampling(func)
+    strategy = make_strategy(check_sampling(func))
     assert strategy.dynamic is dynamic
     w = strategy.weights(Y, epoch=3, n_epochs=5)
     assert w[-1] == pytest.approx(minority_weight) and w[0] == pytest.approx(1.0)
@@ -171,9 +177,9 @@ def test_the_epoch_goes_only_to_a_parameter_named_epoch(func, dynamic, minority_
 
 def test_a_callable_returning_bad_weights_is_named():
     with pytest.raises(ValueError, match="weights returned by the sampling callable must be 1-D"):
-        check_sampling(len).weights(Y)
+        make_strategy(check_sampling(len)).weights(Y)
     with pytest.raises(ValueError, match="returned by the sampling callable must be finite"):
-        check_sampling(lambda y: np.log(y)).weights(Y)
+        make_strategy(check_sampling(lambda y: np.log(y))).weights(Y)
 
 
 # -- 4. classes outside the current part ---------------------------------------------------
@@ -261,14 +267,27 @@ def test_bad_sizes_of_samplers_name_the_parameter(make, match):
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"samples_per_epoch": 10**12}, "samples_per_epoch=1000000000000 draws need"),
-        ({"samples_per_epoch": 1e12}, "samples_per_epoch=.* draws need"),
+        (
+            {"sampling": "sqrt", "sampling__samples_per_epoch": 10**12},
+            "samples_per_epoch=1000000000000 draws need",
+        ),
+        (
+            {"sampling": "sqrt", "sampling__samples_per_epoch": 1e8},
+            "samples_per_epoch=.* draws need",
+        ),
+        ({"sampling": "sqrt", "sampling__samples_per_epoch": 1e12}, "samples_per_epoch must be in"),
+        ({"lr": float("nan")}, "lr must be finite; got nan"),
+        ({"lr": float("inf")}, "lr must be finite; got inf"),
+        ({"max_epochs": True}, "max_epochs must be a number, not a bool"),
+        ({"logit_adjustment": float("nan")}, "logit_adjustment must be finite"),
+        ({"logit_adjustment": 1e300}, "The 'logit_adjustment' parameter"),
         ({"max_epochs": -1}, "The 'max_epochs' parameter"),
         ({"max_epochs": 2.5}, "The 'max_epochs' parameter"),
         ({"batch_size": 0}, "The 'batch_size' parameter"),
         ({"batch_size": 32.0}, "The 'batch_size' parameter"),
         ({"iterator_train__batch_size": 0}, "iterator_train__batch_size == 0"),
-        ({"beta": 1.0}, "The 'beta' parameter"),
+        ({"sampling": "effective", "sampling__beta": 1.0}, "sampling__beta must be in"),
+        ({"sampling": "balanced", "sampling__beta": 0.5}, "beta applies to weights='effective'"),
         ({"callbacks": [("rw", LossReweighting(every=0))]}, "every == 0, must be >= 1"),
         ({"callbacks": [("rw", LossReweighting(every=1.5))]}, "every must be an instance"),
     ],
@@ -295,8 +314,8 @@ def test_caller_data_of_every_kind_stay_as_they_were(data):
     sw = list(np.linspace(0.5, 2.0, len(y)))
     snapshots = (df.copy(), tensor.clone(), sparse.copy(), list(sw), y.copy())
     for X_in in (df, tensor, sparse):
-        for mode in ("sample", "loss"):
-            clf = WeightedSamplingClassifier(sampling="balanced", weight_mode=mode, **FAST)
+        for where in ("sampling", "loss"):
+            clf = WeightedSamplingClassifier(sampling="balanced", sample_weight_in=where, **FAST)
             clf.fit(X_in, y, sample_weight=sw).predict_proba(X_in)
     pd.testing.assert_frame_equal(df, snapshots[0])
     assert list(df.columns) == [0, 1, 2, 3, 4]
@@ -368,6 +387,10 @@ def test_predict_proba_rows_are_probabilities(data, params):
 )
 def test_outputs_that_are_not_probabilities_are_an_error(data, params):
     X, y = data
+    if params["criterion"] is torch.nn.NLLLoss:  # log of negative logits: a NaN loss
+        with pytest.raises(FloatingPointError, match=r"loss is nan at epoch 1, batch \d+"):
+            WeightedSamplingClassifier(**params, **FAST).fit(X, y)
+        return
     clf = WeightedSamplingClassifier(**params, **FAST).fit(X, y)
     with pytest.raises(ValueError, match="not probabilities .* Pass predict_nonlinearity="):
         clf.predict_proba(X)

@@ -12,6 +12,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from wsample_sk import WeightedSamplingClassifier
+from wsample_sk.sampling import ClassQuotas, WeightedDraws
 
 # Weighted draws (and shuffled mini-batches in "loss" mode) are stochastic:
 # fitting with integer weights cannot reproduce fitting on repeated rows to
@@ -30,8 +31,9 @@ EXPECTED_FAILED_CHECKS = {
 @parametrize_with_checks(
     [
         WeightedSamplingClassifier(),
-        WeightedSamplingClassifier(sampling="balanced", replacement=False),
-        WeightedSamplingClassifier(sampling="sqrt", weight_mode="loss"),
+        WeightedSamplingClassifier(sampling=WeightedDraws("balanced", replacement=False)),
+        WeightedSamplingClassifier(class_weight="sqrt", sample_weight_in="loss"),
+        WeightedSamplingClassifier(sampling=ClassQuotas("not majority")),
     ],
     expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
 )
@@ -97,7 +99,7 @@ def test_grid_search_over_strategies_in_parallel(imbalanced):
     X, y = imbalanced
     search = GridSearchCV(
         WeightedSamplingClassifier(**FAST),
-        {"sampling": [None, "balanced", "sqrt", "effective"], "weight_mode": ["sample", "loss"]},
+        {"sampling": [None, "balanced", "sqrt", "effective"], "class_weight": [None, "balanced"]},
         scoring="balanced_accuracy",
         cv=2,
         n_jobs=2,

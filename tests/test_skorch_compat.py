@@ -10,6 +10,7 @@ checks that skorch writes against its own class.
 import functools
 import os
 import pickle
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -29,9 +30,11 @@ from skorch.dataset import ValidSplit
 from skorch.helper import predefined_split
 from torch.utils.data import DataLoader, TensorDataset
 
-import wsample_sk._classifier
+import wsample_sk._inputs
 import wsample_sk._loading
+import wsample_sk._params
 from wsample_sk import WeightedSampler, WeightedSamplingClassifier
+from wsample_sk.sampling import BatchComposition, ClassQuotas
 
 SUITE = Path(skorch.__file__).parent / "tests"
 PLUGIN = Path(__file__).parent / "skorch_suite"
@@ -393,10 +396,35 @@ def test_user_sampler_with_loss_weighting(labelled, kind):
     else:
         knob = torch.utils.data.BatchSampler(range(300), 64, drop_last=False)
     clf = WeightedSamplingClassifier(
-        sampling="balanced", weight_mode="loss", **{f"iterator_train__{kind}": knob}, **FAST
+        class_weight="balanced", **{f"iterator_train__{kind}": knob}, **FAST
     ).fit(X, y)
     assert clf.history[-1, "distinct_share"] == 1.0  # the user's order, every row
-    assert clf.history[-1, "weight_ess"] < 0.9  # and the weights in the loss
+    np.testing.assert_allclose(clf.sampling_prior_, [0.5, 0.5])  # and the weights in the loss
+
+
+@pytest.mark.parametrize("kind", ["sampler", "batch_sampler"])
+@pytest.mark.parametrize(
+    "lever, match",
+    [
+        ({"sampling": "balanced"}, "iterator_train__{kind} and sampling='balanced' both decide"),
+        ({"sampling": ClassQuotas()}, "iterator_train__{kind} and sampling=ClassQuotas"),
+        ({"sampling": BatchComposition()}, "iterator_train__{kind} and sampling=BatchComposition"),
+    ],
+)
+def test_user_sampler_with_a_draw_lever_is_a_clear_error(labelled, kind, lever, match):
+    X, y = labelled
+    knob = torch.utils.data.SequentialSampler(range(300))
+    if kind == "batch_sampler":
+        knob = torch.utils.data.BatchSampler(knob, 64, drop_last=False)
+    clf = WeightedSamplingClassifier(**lever, **{f"iterator_train__{kind}": knob}, **FAST)
+    with pytest.raises(ValueError, match=re.escape(match.format(kind=kind).split("(")[0])):
+        clf.fit(X, y)
+    plain = WeightedSamplingClassifier(**{f"iterator_train__{kind}": knob}, **FAST)
+    with pytest.raises(ValueError, match="sample_weight_in='loss'"):
+        plain.fit(X, y, sample_weight=np.ones(300))
+    # the mix it actually trained on, with a sampler of the user's: what it drew
+    plain.fit(X, y)
+    np.testing.assert_allclose(plain.sampling_prior_, np.unique(y, return_counts=True)[1] / 300)
 
 
 # -- one owner for the training weights --------------------------------------------------
@@ -405,12 +433,12 @@ def test_one_fit_validates_once_parses_once_builds_one_sampler(labelled):
     sw = np.linspace(0.5, 2.0, 300)
     with (
         patch.object(
-            wsample_sk._classifier,
+            wsample_sk._inputs,
             "check_sampling_weights",
-            wraps=wsample_sk._classifier.check_sampling_weights,
+            wraps=wsample_sk._inputs.check_sampling_weights,
         ) as validated,
         patch.object(
-            wsample_sk._classifier, "check_sampling", wraps=wsample_sk._classifier.check_sampling
+            wsample_sk._params, "check_sampling", wraps=wsample_sk._params.check_sampling
         ) as parsed,
         patch.object(
             WeightedSampler, "__init__", autospec=True, side_effect=WeightedSampler.__init__

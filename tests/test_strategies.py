@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 from sklearn.utils.class_weight import compute_sample_weight
 
-from wsample_sk import check_sampling, class_sampling_distribution, compute_sampling_weights
+from wsample_sk import class_sampling_distribution, compute_sampling_weights
+from wsample_sk.sampling import check_sampling
 
 Y = np.array(["a"] * 60 + ["b"] * 30 + ["c"] * 10)
 COUNTS = {"a": 60, "b": 30, "c": 10}
@@ -58,22 +59,29 @@ def test_no_weighting_is_none():
 @pytest.mark.parametrize(
     "sampling, match",
     [
-        ("balance", "Unknown sampling strategy 'balance'"),
+        ("balance", "Unknown sampling 'balance'"),
         ({"a": -1.0}, "non-negative"),
         ({"a": float("nan")}, "finite"),
         (3.5, "sampling must be None"),
+        ("balanced", "none"),
         (lambda y: np.ones(3), "has 3 weights but there are 100"),
         (lambda y: -np.ones(len(y)), "non-negative"),
     ],
 )
 def test_bad_strategies(sampling, match):
+    if sampling == "balanced":  # a quota spec is not a per-row weighting
+        from wsample_sk.sampling import ClassQuotas
+
+        with pytest.raises(ValueError, match="fixes class counts"):
+            compute_sampling_weights(Y, ClassQuotas())
+        return
     with pytest.raises(ValueError, match=match):
         compute_sampling_weights(Y, sampling)
 
 
-@pytest.mark.parametrize("beta", [1.0, -0.1, "high"])
+@pytest.mark.parametrize("beta", [1.0, -0.1, "high", float("nan"), float("inf"), True])
 def test_bad_beta(beta):
-    with pytest.raises(ValueError, match="beta"):
+    with pytest.raises(ValueError, match="sampling__beta"):
         check_sampling("effective", beta=beta)
 
 

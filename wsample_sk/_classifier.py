@@ -29,47 +29,33 @@ from skorch.dataset import Dataset as SkorchDataset
 from skorch.utils import _infer_predict_nonlinearity, is_dataset
 
 from . import _parallel
-from ._criteria import counted_criteria, single_criterion
-from ._epoch_plan import TrainingPart
-from ._inputs import FitData, fit_data, for_skorch, output_labels, validate_inputs
+from ._criteria import check_finite_loss, per_sample, single_criterion
+from ._inputs import (
+    FitData,
+    default_module_sizes,
+    fit_data,
+    for_skorch,
+    output_labels,
+    training_part,
+    validate_inputs,
+)
 from ._iterators import ordered_loader, training_loader
 from ._labels import TargetCodec
-from ._loading import ArrayDataset, rows_in
-from ._params import PARAMETER_CONSTRAINTS, check_labels_known, check_params, reject_old_spellings
-from ._prediction import adjusted_scores, check_probabilities, kept_priors, natural_posterior
+from ._loading import ArrayDataset
+from ._params import (
+    PARAMETER_CONSTRAINTS,
+    check_class_mix_callback,
+    check_labels_known,
+    check_params,
+    reject_old_spellings,
+    stored_privately,
+)
+from ._prediction import adjusted_scores, check_probabilities, natural_posterior, prior_property
 from ._schedule import ClassMixSchedule, find_class_mix
 from ._seeding import derive_seed, fit_seed, seed_torch, seeded_torch
 from .modules import MLP
 
 __all__ = ["WeightedSamplingClassifier"]
-
-
-def _stored_privately(name: str) -> property:
-    """A property kept in ``vars(self)["_" + name]``; missing until first set."""
-    key = "_" + name.rstrip("_")
-
-    def fget(self):
-        try:
-            return vars(self)[key]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def fset(self, value):
-        vars(self)[key] = value
-
-    return property(fget, fset, doc=f"skorch's ``{name}``.")
-
-
-def _prior(index: int, doc: str) -> property:
-    def fget(self):
-        priors = kept_priors(self)
-        if priors is None:
-            raise AttributeError(
-                f"{type(self).__name__} has no class mix recorded yet (fit it with labels)."
-            )
-        return priors[index]
-
-    return property(fget, doc=doc)
 
 
 class WeightedSamplingClassifier(NeuralNetClassifier):
@@ -167,12 +153,8 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
 
     Notes
     -----
-    **Data-parallel training.** Called on every rank of an initialised
-    ``torch.distributed`` process group (for instance under ``torchrun``),
-    with the same data, ``fit`` trains one model with
-    ``DistributedDataParallel``: every rank computes the same draw per epoch
-    and trains on its share of the batches. See
-    ``examples/ddp_weighted_sampler.py``.
+    Called on every rank of a ``torch.distributed`` group, ``fit`` trains one
+    model with ``DistributedDataParallel`` (``examples/ddp_weighted_sampler.py``).
 
     Examples
     --------
@@ -191,13 +173,13 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
     # skorch sets these three in __init__; stored under private names they
     # keep vars(estimator) to parameters only (scikit-learn's contract), and
     # they are still missing while skorch's __init__ runs, as skorch expects.
-    initialized_ = _stored_privately("initialized_")
-    history_ = _stored_privately("history_")
-    virtual_params_ = _stored_privately("virtual_params_")
+    initialized_ = stored_privately("initialized_")
+    history_ = stored_privately("history_")
+    virtual_params_ = stored_privately("virtual_params_")
     _fit_data: FitData | None = None  # the running fit's validated data
 
-    class_prior_ = _prior(0, "Class frequencies in the training part.")
-    sampling_prior_ = _prior(1, "The class mix training saw.")
+    class_prior_ = prior_property(0, "Class frequencies in the training part.")
+    sampling_prior_ = prior_property(1, "The class mix training saw.")
 
     def __init__(
         self,
@@ -338,32 +320,13 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
             with seeded_torch(seed, self.device) if fixed else contextlib.nullcontext():
                 if reset:
                     self.initialize()
-                self._check_class_mix_callback(data)
+                check_class_mix_callback(self, data.sample_weight is not None)
                 data.seed = _parallel.shared_seed(fit_seed(None) if seed is None else seed)
                 with _parallel.data_parallel(self):
                     NeuralNet.partial_fit(self, X, y, _routing_method=method, **fit_params)
         finally:
             self._fit_data = None  # the fit's data is not kept (nor pickled) with the model
         return self
-
-    def _check_class_mix_callback(self, data: FitData) -> None:
-        if find_class_mix(self) is not None:
-            return
-        levers = {
-            "sampling": self.sampling is not None,
-            "class_weight": self.class_weight is not None,
-            "sample_weight": data.sample_weight is not None,
-            "proba_correction": self.proba_correction is not None,
-            "logit_adjustment": self.logit_adjustment is not None,
-            f"criterion={type(self.criterion_).__name__}": any(counted_criteria(self)),
-        }
-        used = [name for name, on in levers.items() if on]
-        if used:
-            raise ValueError(
-                f"{used[0]} needs the class-mix callback (callbacks__class_mix), which was "
-                "removed (callbacks='disable' or callbacks__class_mix=None); keep it, or "
-                f"drop {used[0]}."
-            )
 
     def check_data(self, X: Any, y: Any = None) -> None:
         """Nothing left to check: ``fit`` validated ``X`` and ``y`` already."""
@@ -376,27 +339,7 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         """
         if self.module is not None:
             return NeuralNet.initialize_module(self)
-        kwargs = dict(getattr(self, "_default_module_sizes", {}))
-        labels = output_labels(self)
-        if labels is not None:
-            kwargs["n_classes"] = len(labels)
-        if isinstance(self.criterion, type) and issubclass(self.criterion, torch.nn.NLLLoss):
-            kwargs["output"] = "proba"  # NLLLoss takes probabilities (skorch logs them)
-        kwargs.update(self.get_params_for("module"))
-        missing = [k for k in ("n_features", "n_classes") if k not in kwargs]
-        if missing and self._fit_data is not None:
-            raise ValueError(
-                "The default module needs the number of classes, and the targets of "
-                "this Dataset cannot be read: pass y to fit, or classes=[...]."
-            )
-        if missing:
-            raise ValueError(
-                "The default module is sized from the data, and there is none yet: "
-                "call fit, or pass module__n_features=<inputs per sample> and "
-                "classes=[...] (or module__n_classes=<number of classes>) before "
-                f"initialize(); missing: {', '.join(missing)}."
-            )
-        self.module_ = MLP(**kwargs)
+        self.module_ = MLP(**default_module_sizes(self, fitting=self._fit_data is not None))
         return self
 
     def get_dataset(self, X: Any, y: Any = None):
@@ -410,38 +353,6 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
             return super().get_dataset(X, y)
         inputs = validate_inputs(self, X, reset=False)
         return ArrayDataset(for_skorch(X, inputs), y, inputs=inputs)
-
-    def training_part(self, dataset_train: Any) -> TrainingPart:
-        """The validated labels and weights of the training part's rows (during fit).
-
-        Raises when a lever needs per-row data and ``train_split`` did not
-        return a ``Subset`` of the dataset it was given.
-        """
-        data = self._fit_data
-        rows = rows_in(dataset_train, data.dataset)
-        needs_rows = (
-            self.sampling_ is not None
-            or self.class_weight_ is not None
-            or data.sample_weight is not None
-        )
-        if rows is None and needs_rows:
-            raise ValueError(
-                "train_split must return torch Subsets of the dataset it is given "
-                "(as skorch's ValidSplit does), so that each row keeps its "
-                f"label and weight; got a {type(dataset_train).__name__}."
-            )
-
-        def part(values):
-            return None if values is None or rows is None else values[rows]
-
-        return TrainingPart(
-            len(dataset_train),
-            labels=part(data.labels),
-            codes=part(data.codes),
-            classes=output_labels(self),
-            sample_weight=part(data.sample_weight),
-            seed=data.seed,
-        )
 
     def get_iterator(self, dataset: Any, training: bool = False):
         """The loader of ``dataset``: whole batches at once where possible.
@@ -460,7 +371,7 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         if not training:
             loader = ordered_loader(iterator, dataset, kwargs, batch_size)
             return super().get_iterator(dataset) if loader is None else loader
-        plan = mix.start(self, self.training_part(dataset))
+        plan = mix.start(self, training_part(self, self._fit_data, dataset))
         return training_loader(iterator, dataset, kwargs, batch_size, plan)
 
     def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
@@ -491,18 +402,8 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         -------
         losses : torch.Tensor of shape (batch_size,)
         """
-        if not hasattr(self.criterion_, "reduction"):
-            raise ValueError(
-                "Per-sample losses (class_weight, sample_weight_in='loss', LossReweighting) "
-                "need a criterion with a `reduction` attribute, as torch's losses have; "
-                f"{type(self.criterion_).__name__} has none."
-            )
-        reduction = self.criterion_.reduction
-        self.criterion_.reduction = "none"
-        try:
+        with per_sample(self.criterion_):
             return NeuralNetClassifier.get_loss(self, y_pred, y_true, X=X, training=training)
-        finally:
-            self.criterion_.reduction = reduction
 
     def get_loss(self, y_pred: Any, y_true: Any, X: Any = None, training: bool = False):
         """The criterion's loss of a batch whose targets are class labels.
@@ -524,13 +425,8 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
             losses = self.per_sample_loss(y_pred, y_true, X=X, training=training)
             losses = losses * weights.to(losses.device, losses.dtype)
             loss = losses.sum() if self.criterion_.reduction == "sum" else losses.mean()
-        if training and data is not None and not torch.isfinite(loss.detach()).all():
-            epoch, batch = len(self.history), len(self.history[-1]["batches"]) + 1
-            raise FloatingPointError(
-                f"The training loss is {loss.detach().cpu().tolist()} at epoch {epoch}, batch "
-                f"{batch}: training diverged (lower lr, check the inputs for NaN or "
-                "extreme values, or the criterion's parameters)."
-            )
+        if training and data is not None:
+            check_finite_loss(self, loss)
         return loss
 
     # -- prediction ------------------------------------------------------------
@@ -550,12 +446,9 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities, columns in the order of ``classes_``.
 
-        With ``predict_nonlinearity="auto"`` (the default) the rows are
-        probabilities (in [0, 1], summing to one) whatever the criterion;
-        outputs that cannot be read as probabilities are an error that says
-        which ``predict_nonlinearity`` to pass. With
-        ``proba_correction="prior"`` they are corrected to the natural class
-        mix.
+        With ``predict_nonlinearity="auto"`` rows are probabilities whatever
+        the criterion (else a clear error); ``proba_correction="prior"``
+        corrects them to the natural class mix.
 
         Parameters
         ----------
@@ -576,9 +469,7 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
     def predict(self, X: Any) -> np.ndarray:
         """Predicted class labels (from ``classes_``; output positions when unknown).
 
-        The class of the largest output of each row (after the prior
-        correction when ``proba_correction`` is set; by the adjusted scores
-        when ``logit_adjustment`` is set).
+        The largest output (prior-corrected, or logit-adjusted) of each row.
 
         Parameters
         ----------
@@ -591,9 +482,7 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         if self.logit_adjustment is not None:
             if not self._auto_nonlinearity():
                 raise ValueError("logit_adjustment needs predict_nonlinearity='auto'.")
-            proba = check_probabilities(
-                self, np.asarray(NeuralNetClassifier.predict_proba(self, X), dtype=np.float64)
-            )
+            proba = NeuralNetClassifier.predict_proba(self, X)
             scores = adjusted_scores(self, proba, self.logit_adjustment)
         elif self.proba_correction is not None and self._auto_nonlinearity():
             scores = self.predict_proba(X)

@@ -11,12 +11,21 @@ the classifier's predictions read :func:`single_criterion`.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+import torch
 
-__all__ = ["counted_criteria", "give_class_counts", "give_training_mix", "single_criterion"]
+__all__ = [
+    "check_finite_loss",
+    "counted_criteria",
+    "give_class_counts",
+    "give_training_mix",
+    "per_sample",
+    "single_criterion",
+]
 
 
 def _unwrapped(criterion: Any) -> Any:
@@ -66,3 +75,32 @@ def single_criterion(net: Any) -> Any:
     if len(criteria) != 1 or criteria[0] is None:
         return None
     return _unwrapped(criteria[0])
+
+
+def check_finite_loss(net: Any, loss: torch.Tensor) -> None:
+    """Stop a fit whose training loss is not finite, naming the epoch and batch."""
+    if torch.isfinite(loss.detach()).all():
+        return
+    epoch, batch = len(net.history), len(net.history[-1]["batches"]) + 1
+    raise FloatingPointError(
+        f"The training loss is {loss.detach().cpu().tolist()} at epoch {epoch}, batch "
+        f"{batch}: training diverged (lower lr, check the inputs for NaN or extreme "
+        "values, or the criterion's parameters)."
+    )
+
+
+@contextlib.contextmanager
+def per_sample(criterion: Any) -> Iterator[None]:
+    """The criterion with ``reduction="none"`` for the duration (restored after)."""
+    if not hasattr(criterion, "reduction"):
+        raise ValueError(
+            "Per-sample losses (class_weight, sample_weight_in='loss', LossReweighting) "
+            "need a criterion with a `reduction` attribute, as torch's losses have; "
+            f"{type(criterion).__name__} has none."
+        )
+    reduction = criterion.reduction
+    criterion.reduction = "none"
+    try:
+        yield
+    finally:
+        criterion.reduction = reduction

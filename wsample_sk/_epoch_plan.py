@@ -12,6 +12,7 @@ of the epoch records what was drawn and the class mix trained on in
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -238,14 +239,20 @@ class EpochPlan:
         return torch.Generator().manual_seed(derive_seed(self.part.seed, "draws"))
 
     def _use_quotas(self, spec: ClassQuotas) -> np.ndarray:
-        stratified = StratifiedSampler(
-            self.part.labels,
-            spec.sampling_strategy,
-            sample_weight=self.draw_weight,
-            replacement=spec.replacement,
-            generator=self._generator(),
-            sampling_type=spec.sampling_type,
-        )
+        strategy = spec.sampling_strategy
+        if callable(strategy):
+            strategy = _returning_a_dict(strategy, spec)
+        try:
+            stratified = StratifiedSampler(
+                self.part.labels,
+                strategy,
+                sample_weight=self.draw_weight,
+                replacement=spec.replacement,
+                generator=self._generator(),
+                sampling_type=spec.sampling_type,
+            )
+        except ValueError as exc:
+            raise ValueError(f"sampling={spec!r} cannot hold its class quotas: {exc}") from None
         self.sampler.use_quotas(stratified)
         per_class = np.array(
             [stratified.class_counts_.get(c, 0) for c in self.classes.tolist()], dtype=float
@@ -322,9 +329,7 @@ class EpochPlan:
         if strategy is None:
             return None
         if strategy.class_level:
-            per_class = strategy.class_weights(
-                self.classes, self.class_counts, epoch, self.length
-            )
+            per_class = strategy.class_weights(self.classes, self.class_counts, epoch, self.length)
             return per_class[self.codes]
         return strategy.weights(self.part.labels, epoch, self.length)
 
@@ -372,7 +377,9 @@ class EpochPlan:
         if self._quota_mix is not None:
             within = np.ones(self.n) if self.draw_weight is None else relative(self.draw_weight)
             tot = np.bincount(self.codes, within, minlength=k)
-            share = np.divide(within, tot[self.codes], out=np.zeros(self.n), where=tot[self.codes] > 0)
+            share = np.divide(
+                within, tot[self.codes], out=np.zeros(self.n), where=tot[self.codes] > 0
+            )
             draw = self._quota_mix[self.codes] * share
         else:
             draw = np.ones(self.n) if self.weights is None else relative(self.weights)
@@ -467,6 +474,21 @@ class EpochPlan:
             return 1.0
         rel = relative(self.weights)
         return float(rel.sum() ** 2 / np.square(rel).sum() / self.n)
+
+
+def _returning_a_dict(func: Any, spec: ClassQuotas) -> Any:
+    """A quota callable whose result is checked to be ``{class: count}``."""
+
+    def checked(y):
+        counts = func(y)
+        if not isinstance(counts, Mapping):
+            raise ValueError(
+                f"The sampling_strategy callable of sampling={spec!r} must return a dict "
+                f"{{class: count}}; it returned a {type(counts).__name__}: {counts!r}."
+            )
+        return counts
+
+    return checked
 
 
 def _shares_of_present(spec: BatchComposition, classes: np.ndarray, codes: np.ndarray) -> Any:

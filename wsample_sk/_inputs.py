@@ -23,11 +23,19 @@ from skorch.dataset import Dataset as SkorchDataset
 from skorch.dataset import get_len
 from skorch.utils import data_from_dataset, is_dataset, is_pandas_ndframe, to_numpy
 
+from ._epoch_plan import TrainingPart
 from ._labels import TargetCodec, encode
-from ._loading import ArrayDataset, is_dict, to_tensors
+from ._loading import ArrayDataset, is_dict, rows_in, to_tensors
 from ._validation import check_sampling_weights
 
-__all__ = ["FitData", "fit_data", "output_labels", "validate_inputs"]
+__all__ = [
+    "FitData",
+    "default_module_sizes",
+    "fit_data",
+    "output_labels",
+    "training_part",
+    "validate_inputs",
+]
 
 
 @dataclass
@@ -95,8 +103,6 @@ def _validate_leaf(net: Any, x: Any, *, reset: bool, top: bool) -> Any:
         return _as_float32(x, default_module)  # left on its device; checked by the module
     if isinstance(x, torch.Tensor):
         x = x.detach().numpy()
-    if np.iscomplexobj(x) or (sp.issparse(x) and np.iscomplexobj(x.data)):
-        raise ValueError("X must be real; got complex values.")
     if top:  # 1-D X: one value per sample, for a module of the user's only
         x = validate_data(
             net,
@@ -156,6 +162,35 @@ def output_labels(net: Any) -> np.ndarray | None:
     if net.classes is not None and len(net.classes):
         return np.asarray(net.classes)
     return vars(net).get("classes_inferred_")
+
+
+def default_module_sizes(net: Any, *, fitting: bool) -> dict:
+    """The arguments of the default :class:`~wsample_sk.modules.MLP`, from the data.
+
+    Before any data it needs ``module__n_features`` and the classes
+    (``classes=`` or ``module__n_classes``).
+    """
+    kwargs = dict(getattr(net, "_default_module_sizes", {}))
+    labels = output_labels(net)
+    if labels is not None:
+        kwargs["n_classes"] = len(labels)
+    if isinstance(net.criterion, type) and issubclass(net.criterion, torch.nn.NLLLoss):
+        kwargs["output"] = "proba"  # NLLLoss takes probabilities (skorch logs them)
+    kwargs.update(net.get_params_for("module"))
+    missing = [k for k in ("n_features", "n_classes") if k not in kwargs]
+    if missing and fitting:
+        raise ValueError(
+            "The default module needs the number of classes, and the targets of "
+            "this Dataset cannot be read: pass y to fit, or classes=[...]."
+        )
+    if missing:
+        raise ValueError(
+            "The default module is sized from the data, and there is none yet: "
+            "call fit, or pass module__n_features=<inputs per sample> and "
+            "classes=[...] (or module__n_classes=<number of classes>) before "
+            f"initialize(); missing: {', '.join(missing)}."
+        )
+    return kwargs
 
 
 def _learn_classes(net: Any, labels: np.ndarray | None, reset: bool, classes: Any) -> None:
@@ -231,4 +266,34 @@ def fit_data(net: Any, X: Any, y: Any, sample_weight: Any, *, reset: bool, class
         sample_weight=sample_weight,
         n_inputs=n_inputs,
         codec=TargetCodec(known),
+    )
+
+
+def training_part(net: Any, data: FitData, dataset_train: Any) -> TrainingPart:
+    """The validated labels and weights of the training part's rows (during fit).
+
+    Raises when a lever needs per-row data and ``train_split`` did not
+    return a ``Subset`` of the dataset it was given.
+    """
+    rows = rows_in(dataset_train, data.dataset)
+    needs_rows = (
+        net.sampling_ is not None or net.class_weight_ is not None or data.sample_weight is not None
+    )
+    if rows is None and needs_rows:
+        raise ValueError(
+            "train_split must return torch Subsets of the dataset it is given "
+            "(as skorch's ValidSplit does), so that each row keeps its "
+            f"label and weight; got a {type(dataset_train).__name__}."
+        )
+
+    def part(values):
+        return None if values is None or rows is None else values[rows]
+
+    return TrainingPart(
+        len(dataset_train),
+        labels=part(data.labels),
+        codes=part(data.codes),
+        classes=output_labels(net),
+        sample_weight=part(data.sample_weight),
+        seed=data.seed,
     )

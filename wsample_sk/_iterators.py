@@ -103,5 +103,7 @@ def training_loader(
             f"class; got {iterator!r}."
         )
     recorder = RowRecorder(plan.sampler, batched=False)
-    loader = iterator(dataset, sampler=recorder, batch_size=batch_size, drop_last=drop_last, **kwargs)
+    loader = iterator(
+        dataset, sampler=recorder, batch_size=batch_size, drop_last=drop_last, **kwargs
+    )
     return TrainingLoader(loader, recorder.take, plan.on_batch)

@@ -25,7 +25,14 @@ from sklearn.utils._param_validation import (
 from ._validation import check_count
 from .sampling import BatchComposition, check_class_weight, check_sampling, rebalances
 
-__all__ = ["PARAMETER_CONSTRAINTS", "check_labels_known", "check_params", "reject_old_spellings"]
+__all__ = [
+    "PARAMETER_CONSTRAINTS",
+    "check_class_mix_callback",
+    "check_labels_known",
+    "check_params",
+    "reject_old_spellings",
+    "stored_privately",
+]
 
 PARAMETER_CONSTRAINTS: dict = {
     "module": "no_validation",
@@ -83,6 +90,26 @@ def reject_old_spellings(names: Any, where: str = "WeightedSamplingClassifier") 
         raise TypeError(
             f"{where} no longer takes {', '.join(old)} (wsample_sk 0.2); write {lines}."
         )
+
+
+def stored_privately(name: str) -> property:
+    """A skorch attribute kept in ``vars(self)["_" + name]``; missing until first set.
+
+    skorch sets ``initialized_``, ``history_`` and ``virtual_params_`` in
+    ``__init__``; kept under private names, ``vars(estimator)`` holds the
+    parameters only (scikit-learn's contract)."""
+    key = "_" + name.rstrip("_")
+
+    def fget(self):
+        try:
+            return vars(self)[key]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def fset(self, value):
+        vars(self)[key] = value
+
+    return property(fget, fset, doc=f"skorch's ``{name}``.")
 
 
 def _check_numbers(params: dict) -> None:
@@ -158,3 +185,27 @@ def check_labels_known(codes: Any, sampling: Any, class_weight: Any) -> None:
                 f"{name}={spec!r} needs the class labels of the training rows: pass y to "
                 "fit (the targets of this Dataset cannot be read)."
             )
+
+
+def check_class_mix_callback(net: Any, sample_weight_given: bool) -> None:
+    """A lever needs the class-mix callback: a clear error if it was removed."""
+    from ._criteria import counted_criteria
+    from ._schedule import find_class_mix
+
+    if find_class_mix(net) is not None:
+        return
+    levers = {
+        "sampling": net.sampling is not None,
+        "class_weight": net.class_weight is not None,
+        "sample_weight": sample_weight_given,
+        "proba_correction": net.proba_correction is not None,
+        "logit_adjustment": net.logit_adjustment is not None,
+        f"criterion={type(net.criterion_).__name__}": any(counted_criteria(net)),
+    }
+    used = [name for name, on in levers.items() if on]
+    if used:
+        raise ValueError(
+            f"{used[0]} needs the class-mix callback (callbacks__class_mix), which was "
+            "removed (callbacks='disable' or callbacks__class_mix=None); keep it, or "
+            f"drop {used[0]}."
+        )

@@ -28,9 +28,7 @@ def _kept_epoch(net: Any) -> int | None:
             if best is not None:
                 return int(best)
         if isinstance(callback, Checkpoint) and callback.load_best and callback.event_name:
-            marked = [
-                row["epoch"] for row in net.history if row.get(callback.event_name) is True
-            ]
+            marked = [row["epoch"] for row in net.history if row.get(callback.event_name) is True]
             if marked:
                 return int(marked[-1])
     return None
@@ -55,6 +53,20 @@ def kept_priors(net: Any) -> tuple[np.ndarray, np.ndarray] | None:
         np.asarray(row["class_prior"], dtype=np.float64),
         np.asarray(row["sampling_prior"], dtype=np.float64),
     )
+
+
+def prior_property(index: int, doc: str) -> property:
+    """``class_prior_`` (0) or ``sampling_prior_`` (1), read from ``history``."""
+
+    def fget(net):
+        priors = kept_priors(net)
+        if priors is None:
+            raise AttributeError(
+                f"{type(net).__name__} has no class mix recorded yet (fit it with labels)."
+            )
+        return priors[index]
+
+    return property(fget, doc=doc)
 
 
 def require_priors(net: Any, parameter: str) -> tuple[np.ndarray, np.ndarray]:
@@ -118,6 +130,7 @@ def natural_posterior(net: Any, proba: np.ndarray, parameter: str) -> np.ndarray
 
 def adjusted_scores(net: Any, proba: np.ndarray, tau: float) -> np.ndarray:
     """log p(c|x) − τ log π_c; classes never trained on (no rows, never drawn) never win."""
+    proba = check_probabilities(net, np.asarray(proba, dtype=np.float64))
     class_prior, sampling_prior = require_priors(net, "logit_adjustment")
     natural = natural_posterior(net, proba, "logit_adjustment")
     with np.errstate(divide="ignore"):

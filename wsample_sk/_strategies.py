@@ -271,7 +271,9 @@ def make_strategy(spec: Any, name: str = "sampling") -> Strategy | None:
         target = _effective(spec.beta_)
     label = weights if isinstance(weights, str) else "dict"
     if spec.schedule == "deferred":
-        return Strategy(f"deferred {label}", class_weights=_deferred(spec.start_, target), dynamic=True)
+        return Strategy(
+            f"deferred {label}", class_weights=_deferred(spec.start_, target), dynamic=True
+        )
     if spec.schedule == "progressive":
         return Strategy(f"progressive {label}", class_weights=_progressive(target), dynamic=True)
     return Strategy(label, class_weights=target)

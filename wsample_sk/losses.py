@@ -89,15 +89,18 @@ def _check_counts(counts: Any, name: str = "class_counts") -> torch.Tensor:
         raise ValueError(f"{name} must be numeric: {exc}") from None
     if arr.ndim != 1 or len(arr) < 2:
         raise ValueError(
-            f"{name} must be 1-D with one value per class (two or more); "
-            f"got shape {arr.shape}."
+            f"{name} must be 1-D with one value per class (two or more); got shape {arr.shape}."
         )
     bad = ~np.isfinite(arr) | (arr <= 0)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(
             f"{name} must be finite and positive; got {arr[i]} for class {i}"
-            + (" (a class without training rows cannot be adjusted for)." if name == "class_counts" else ".")
+            + (
+                " (a class without training rows cannot be adjusted for)."
+                if name == "class_counts"
+                else "."
+            )
         )
     return torch.from_numpy(arr)
 

@@ -121,7 +121,13 @@ def _check_bool(value: Any, name: str) -> bool:
 def _check_class_dict(weights: Mapping, name: str) -> dict:
     out = {}
     for label, w in weights.items():
-        out[label] = _check_real(w, f"{name}[{label!r}]", 0.0, math.inf, closed="left")
+        if isinstance(w, (bool, np.bool_)) or not isinstance(w, Real):
+            raise InvalidParameterError(f"{name}[{label!r}] must be a number; got {w!r}.")
+        if not math.isfinite(w):
+            raise ValueError(f"{name}[{label!r}] must be finite; got {w!r}.")
+        if w < 0:
+            raise ValueError(f"{name}[{label!r}] must be non-negative; got {w!r}.")
+        out[label] = float(w)
     return out
 
 
@@ -142,7 +148,8 @@ class _ClassWeighting(_Spec):
             if w not in WEIGHT_NAMES:
                 raise ValueError(
                     f"{name}: unknown weights {w!r}; use one of {list(WEIGHT_NAMES)}, "
-                    "a dict {class: weight}" + (", a callable y -> weights" if callables else "")
+                    "a dict {class: weight}"
+                    + (", a callable y -> weights" if callables else "")
                     + (" or None (sample_weight only)." if callables else ".")
                 )
         elif isinstance(w, Mapping):
@@ -156,7 +163,9 @@ class _ClassWeighting(_Spec):
                 )
         elif not (w is None and callables):
             allowed = "a name, a dict" + (", a callable or None" if callables else "")
-            raise InvalidParameterError(f"{name}: weights must be {allowed}; got {type(w).__name__}.")
+            raise InvalidParameterError(
+                f"{name}: weights must be {allowed}; got {type(w).__name__}."
+            )
         if self.schedule not in SCHEDULES:
             raise ValueError(
                 f"{name}: schedule must be one of {list(SCHEDULES)}; got {self.schedule!r}."
@@ -447,7 +456,9 @@ def _from_class(form: type, sub: dict, name: str) -> Any:
         ) from None
 
 
-def check_sampling(sampling: Any, **sub_params: Any) -> WeightedDraws | ClassQuotas | BatchComposition | None:
+def check_sampling(
+    sampling: Any, **sub_params: Any
+) -> WeightedDraws | ClassQuotas | BatchComposition | None:
     """Turn any accepted form of ``sampling=`` (and its sub-parameters) into a spec.
 
     Parameters
@@ -480,10 +491,10 @@ def check_sampling(sampling: Any, **sub_params: Any) -> WeightedDraws | ClassQuo
     >>> from wsample_sk.sampling import check_sampling
     >>> check_sampling("deferred", start=5)
     WeightedDraws('balanced', schedule='deferred', start=5)
-    >>> check_sampling("balanced", beta=0.9)
+    >>> check_sampling("balanced", beta=0.9)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: sampling: beta applies to weights='effective' only; got beta=0.9 with weights='balanced'.
+    ValueError: sampling: beta applies to weights='effective' only; ...
     """
     name = "sampling"
     if sampling is None:
@@ -575,4 +586,3 @@ def rebalances(spec: Any) -> bool:
     if isinstance(spec, BatchComposition):
         return spec.pk or spec.shares != "stratified"
     return True
-

@@ -1,0 +1,196 @@
+"""One concept for the class mix: its forms, sub-parameters, old spellings, and saved state."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+from sklearn.model_selection import GridSearchCV
+from skorch.callbacks import Checkpoint, EarlyStopping, LoadInitState
+
+from wsample_sk import WeightedSamplingClassifier
+from wsample_sk.callbacks import ClassMixSchedule
+from wsample_sk.losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
+from wsample_sk.sampling import BatchComposition, ClassQuotas, LossWeights, WeightedDraws
+
+FAST = dict(max_epochs=2, random_state=0, batch_size=64)
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_classification(300, 6, weights=[0.8], random_state=0)
+    return X.astype(np.float32), y
+
+
+FORMS = [
+    None,
+    "balanced",
+    {0: 1.0, 1: 3.0},
+    WeightedDraws("effective", beta=0.99, replacement=False),
+    WeightedDraws("balanced", schedule="deferred", start=1),
+    ClassQuotas("not majority", sampling_type="over-sampling"),
+    BatchComposition(None, classes_per_batch=2, samples_per_class=8),
+]
+
+
+def test_one_grid_crosses_mechanisms_and_sub_parameters_with_class_weight(data):
+    X, y = data
+    grid = {
+        "sampling": [
+            WeightedDraws("sqrt"),
+            ClassQuotas("auto"),
+            BatchComposition("equal"),
+            BatchComposition(None, classes_per_batch=2, samples_per_class=16),
+        ],
+        "class_weight": [None, "balanced"],
+    }
+    with pytest.warns(UserWarning, match="corrected twice"):
+        search = GridSearchCV(
+            WeightedSamplingClassifier(**FAST), grid, cv=2, scoring="balanced_accuracy"
+        ).fit(X, y)
+    assert len(search.cv_results_["params"]) == 8
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    text = str(search.best_params_)
+    assert "sampling" in text and ("Draws" in text or "Quotas" in text or "Composition" in text)
+
+
+@pytest.mark.parametrize("form", FORMS, ids=repr)
+def test_clone_and_params_round_trip_every_form(data, form):
+    X, y = data
+    clf = WeightedSamplingClassifier(sampling=form, class_weight=LossWeights("sqrt"), **FAST)
+    twin = clone(clf)
+    assert twin.get_params()["sampling"] == form
+    assert twin.get_params()["class_weight"] == LossWeights("sqrt")
+    other = WeightedSamplingClassifier(**FAST).set_params(**clf.get_params(deep=False))
+    assert other.get_params(deep=False)["sampling"] == form
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # sampling and class_weight both rebalance
+        twin.fit(X, y)
+    assert (twin.sampling_ is None) == (form is None)
+    assert twin.class_weight_ == LossWeights("sqrt")
+
+
+def test_sub_parameters_travel_with_the_form_and_are_refused_where_they_do_not_apply(data):
+    X, y = data
+    clf = WeightedSamplingClassifier(sampling="deferred", sampling__start=1, **FAST).fit(X, y)
+    assert clf.sampling_ == WeightedDraws("balanced", schedule="deferred", start=1)
+    assert clone(clf).get_params()["sampling__start"] == 1
+    clf = WeightedSamplingClassifier(sampling=ClassQuotas, sampling__sampling_strategy=0.5, **FAST)
+    assert clf.fit(X, y).sampling_ == ClassQuotas(0.5)
+    for params, match in [
+        ({"sampling": "sqrt", "sampling__beta": 0.9}, "beta applies to weights='effective'"),
+        ({"sampling": "sqrt", "sampling__start": 2}, "start applies to schedule='deferred'"),
+        ({"sampling": ClassQuotas(), "sampling__shares": "equal"}, "sampling__shares does not"),
+        ({"sampling": None, "sampling__replacement": False}, "sampling is None"),
+        ({"class_weight": "balanced", "class_weight__replacement": False}, "does not apply"),
+        ({"class_weight": ClassQuotas()}, "goes to sampling="),
+        ({"sampling": LossWeights()}, "LossWeights go to class_weight="),
+    ]:
+        with pytest.raises((ValueError, TypeError), match=match):
+            WeightedSamplingClassifier(**params, **FAST).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ({"sampling_strategy": "auto"}, "sampling=ClassQuotas"),
+        ({"batch_composition": "equal"}, "sampling=BatchComposition"),
+        ({"weight_mode": "loss"}, "class_weight=.*sample_weight_in='loss'"),
+        ({"beta": 0.9}, "sampling__beta"),
+        ({"deferred_start": 3}, "sampling__start"),
+        ({"samples_per_epoch": 2.0}, "sampling__samples_per_epoch"),
+        ({"replacement": False}, "sampling__replacement"),
+    ],
+)
+def test_old_spellings_name_the_new_one(old, new):
+    with pytest.raises(TypeError, match=new):
+        WeightedSamplingClassifier(**old)
+    with pytest.raises(TypeError, match=new):
+        WeightedSamplingClassifier().set_params(**old)
+
+
+def test_a_pickle_of_version_0_2_names_the_new_spelling(data):
+    clf = WeightedSamplingClassifier(**FAST)
+    state = clf.__getstate__()
+    state["weight_mode"] = "sample"  # what 0.2 pickled
+    blob = pickle.dumps(clf)
+    with pytest.raises(TypeError, match="0.2.*weight_mode"):
+        WeightedSamplingClassifier.__new__(WeightedSamplingClassifier).__setstate__(state)
+    pickle.loads(blob)  # today's pickles load
+
+
+def test_the_schedule_is_a_default_callback_and_needed_by_the_levers(data):
+    X, y = data
+    clf = WeightedSamplingClassifier(sampling="balanced", **FAST).fit(X, y)
+    assert isinstance(dict(clf.callbacks_)["class_mix"], ClassMixSchedule)
+    for removed in ({"callbacks": "disable"}, {"callbacks__class_mix": None}):
+        with pytest.raises(ValueError, match="needs the class-mix callback"):
+            WeightedSamplingClassifier(sampling="balanced", **removed, **FAST).fit(X, y)
+        plain = WeightedSamplingClassifier(**removed, **FAST).fit(X, y)  # no lever: skorch's loop
+        assert plain.predict(X).shape == (300,)
+
+
+# -- fitted state travels with the model ---------------------------------------------------
+CRITERIA = [
+    dict(criterion=LogitAdjustedLoss, sampling="balanced"),
+    dict(criterion=LDAMLoss, class_weight="deferred"),
+    dict(criterion=FocalLoss, criterion__alpha="balanced"),
+    dict(sampling="sqrt", proba_correction="prior", logit_adjustment=1.0),
+]
+
+
+@pytest.mark.parametrize("params", CRITERIA, ids=lambda p: str(p.get("criterion", "prior")))
+def test_a_restore_without_data_predicts_the_same(data, tmp_path, params):
+    X, y = data
+    cp = Checkpoint(dirname=str(tmp_path), monitor=None)
+    fitted = WeightedSamplingClassifier(callbacks=[cp], **{**params, **FAST}).fit(X, y)
+    expected = fitted.predict_proba(X)
+    fresh = WeightedSamplingClassifier(
+        module__n_features=6, classes=[0, 1], **{**params, **FAST}
+    ).initialize()
+    fresh.load_params(checkpoint=cp)
+    np.testing.assert_array_equal(fresh.predict_proba(X), expected)
+    np.testing.assert_array_equal(fresh.predict(X), fitted.predict(X))
+    np.testing.assert_array_equal(fresh.sampling_prior_, fitted.sampling_prior_)
+    resumed = WeightedSamplingClassifier(
+        max_epochs=0, callbacks=[LoadInitState(cp)], **{k: v for k, v in params.items()},
+        random_state=0, batch_size=64,
+    ).fit(X, y)  # fmt: skip
+    np.testing.assert_array_equal(resumed.predict_proba(X), expected)
+    restored = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(restored.predict_proba(X), expected)
+
+
+def test_a_restore_without_history_says_what_is_missing(data, tmp_path):
+    X, y = data
+    fitted = WeightedSamplingClassifier(sampling="sqrt", proba_correction="prior", **FAST)
+    fitted.fit(X, y).save_params(f_params=str(tmp_path / "p.pt"))
+    fresh = WeightedSamplingClassifier(
+        module__n_features=6, classes=[0, 1], proba_correction="prior", **FAST
+    ).initialize()
+    fresh.load_params(f_params=str(tmp_path / "p.pt"))
+    with pytest.raises(ValueError, match="load_params\\(f_history=...\\)"):
+        fresh.predict_proba(X)
+
+
+def test_load_best_reports_the_mix_of_the_kept_epoch(data):
+    X, y = data
+    stop = EarlyStopping(monitor="train_loss", patience=1, threshold=1e9, load_best=True)
+    clf = WeightedSamplingClassifier(
+        sampling="progressive", callbacks=[stop], max_epochs=5, random_state=0
+    ).fit(X, y)
+    kept = clf.history[stop.best_epoch_ - 1, "sampling_prior"]
+    np.testing.assert_array_equal(clf.sampling_prior_, kept)
+    assert not np.allclose(kept, clf.history[-1, "sampling_prior"])
+
+
+def test_class_counts_buffers_load_into_a_fresh_loss():
+    trained = LogitAdjustedLoss(class_counts=[80, 20])
+    trained.set_training_mix([0.5, 0.5])
+    fresh = LogitAdjustedLoss()
+    fresh.load_state_dict(trained.state_dict())
+    z, t = torch.randn(4, 2), torch.tensor([0, 1, 1, 0])
+    torch.testing.assert_close(fresh(z, t), trained(z, t))
