@@ -384,7 +384,7 @@ def test_user_sampler_with_weights_by_drawing_is_refused(labelled):
     X, y = labelled
     mine = torch.utils.data.SequentialSampler(range(300))
     clf = WeightedSamplingClassifier(sampling="balanced", iterator_train__sampler=mine, **FAST)
-    with pytest.raises(ValueError, match="iterator_train__sampler decides which rows"):
+    with pytest.raises(ValueError, match="iterator_train__sampler and sampling='balanced'"):
         clf.fit(X, y)
 
 

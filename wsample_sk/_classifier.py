@@ -29,7 +29,7 @@ from skorch.dataset import Dataset as SkorchDataset
 from skorch.utils import _infer_predict_nonlinearity, is_dataset
 
 from . import _parallel
-from ._criteria import check_finite_loss, per_sample, single_criterion
+from ._criteria import per_sample, single_criterion
 from ._inputs import (
     FitData,
     default_module_sizes,
@@ -51,7 +51,7 @@ from ._params import (
     stored_privately,
 )
 from ._prediction import adjusted_scores, check_probabilities, natural_posterior, prior_property
-from ._schedule import ClassMixSchedule, find_class_mix
+from ._schedule import ClassMixSchedule, StopOnNonFiniteLoss, find_class_mix
 from ._seeding import derive_seed, fit_seed, seed_torch, seeded_torch
 from .modules import MLP
 
@@ -245,7 +245,11 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
 
     @property
     def _default_callbacks(self):
-        return [*super()._default_callbacks, ("class_mix", ClassMixSchedule())]
+        return [
+            *super()._default_callbacks,
+            ("class_mix", ClassMixSchedule()),
+            ("finite_loss", StopOnNonFiniteLoss()),
+        ]
 
     # -- fitting ---------------------------------------------------------------
     def fit(self, X: Any, y: Any, sample_weight: Any = None, **fit_params: Any):
@@ -410,8 +414,7 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
 
         Labels become output positions first; during training each row's
         loss is multiplied by its loss weight (``class_weight``,
-        ``sample_weight_in="loss"``), and a loss that is not finite stops the
-        fit with an error naming the epoch and batch.
+        ``sample_weight_in="loss"``).
         """
         data = self._fit_data
         codec = data.codec if data is not None else TargetCodec(output_labels(self))
@@ -425,8 +428,6 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
             losses = self.per_sample_loss(y_pred, y_true, X=X, training=training)
             losses = losses * weights.to(losses.device, losses.dtype)
             loss = losses.sum() if self.criterion_.reduction == "sum" else losses.mean()
-        if training and data is not None:
-            check_finite_loss(self, loss)
         return loss
 
     # -- prediction ------------------------------------------------------------

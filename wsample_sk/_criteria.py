@@ -16,10 +16,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-import torch
 
 __all__ = [
-    "check_finite_loss",
     "counted_criteria",
     "give_class_counts",
     "give_training_mix",
@@ -75,18 +73,6 @@ def single_criterion(net: Any) -> Any:
     if len(criteria) != 1 or criteria[0] is None:
         return None
     return _unwrapped(criteria[0])
-
-
-def check_finite_loss(net: Any, loss: torch.Tensor) -> None:
-    """Stop a fit whose training loss is not finite, naming the epoch and batch."""
-    if torch.isfinite(loss.detach()).all():
-        return
-    epoch, batch = len(net.history), len(net.history[-1]["batches"]) + 1
-    raise FloatingPointError(
-        f"The training loss is {loss.detach().cpu().tolist()} at epoch {epoch}, batch "
-        f"{batch}: training diverged (lower lr, check the inputs for NaN or extreme "
-        "values, or the criterion's parameters)."
-    )
 
 
 @contextlib.contextmanager

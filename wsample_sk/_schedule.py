@@ -22,13 +22,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import torch
 from skorch.callbacks import Callback
 
 from . import _parallel
 from ._criteria import give_class_counts, give_training_mix
 from ._epoch_plan import EpochPlan, TrainingPart
 
-__all__ = ["ClassMixSchedule", "find_class_mix"]
+__all__ = ["ClassMixSchedule", "StopOnNonFiniteLoss", "find_class_mix"]
 
 
 class ClassMixSchedule(Callback):
@@ -65,6 +66,9 @@ class ClassMixSchedule(Callback):
     >>> clf.history[-1, "class_mix_epochs"]
     3
     """
+
+    #: how :func:`find_class_mix` recognises it (also across a re-imported module)
+    owns_class_mix = True
 
     def initialize(self) -> ClassMixSchedule:
         self.plan_: EpochPlan | None = None
@@ -115,9 +119,38 @@ class ClassMixSchedule(Callback):
         return state
 
 
+class StopOnNonFiniteLoss(Callback):
+    """Stop ``fit`` when a training loss is NaN or infinite (a default callback).
+
+    Registered as ``"finite_loss"``. A diverged fit otherwise trains on, and
+    ends with a model that predicts one class everywhere; this stops it with
+    a ``FloatingPointError`` that names the epoch and batch.
+    ``callbacks__finite_loss=None`` switches it off (skorch's own behaviour).
+
+    Examples
+    --------
+    >>> from wsample_sk import WeightedSamplingClassifier
+    >>> clf = WeightedSamplingClassifier(module__n_features=3, classes=[0, 1]).initialize()
+    >>> type(dict(clf.callbacks_)["finite_loss"]).__name__
+    'StopOnNonFiniteLoss'
+    """
+
+    def on_batch_end(
+        self, net: Any, batch: Any = None, training: bool = False, loss: Any = None, **kwargs: Any
+    ) -> None:
+        if not training or loss is None or torch.isfinite(loss.detach()).all():
+            return
+        epoch, batch_no = len(net.history), len(net.history[-1]["batches"])
+        raise FloatingPointError(
+            f"The training loss is {loss.detach().cpu().tolist()} at epoch {epoch}, batch "
+            f"{batch_no}: training diverged (lower lr, check the inputs for extreme values, "
+            "or the criterion's parameters). callbacks__finite_loss=None trains on regardless."
+        )
+
+
 def find_class_mix(net: Any) -> ClassMixSchedule | None:
     """The net's :class:`ClassMixSchedule` callback, if it has one."""
     for _, callback in getattr(net, "callbacks_", ()):
-        if isinstance(callback, ClassMixSchedule):
+        if getattr(callback, "owns_class_mix", False) is True:
             return callback
     return None

@@ -1,7 +1,9 @@
 """skorch callbacks: the class-mix schedule, and re-weighting from the model itself.
 
 :class:`ClassMixSchedule` is one of the classifier's default callbacks
-(``callbacks__class_mix``): it owns a fit's draws and loss weights. Another
+(``callbacks__class_mix``): it owns a fit's draws and loss weights;
+:class:`StopOnNonFiniteLoss` (``callbacks__finite_loss``) stops a fit whose
+training loss is not finite. Another
 callback changes the weights of a running fit through the one declared
 method of the schedule's plan, ``plan_.set_factor(factor)``; the factor takes
 effect at the next epoch, where ``sample_weight`` goes (``sample_weight_in``).
@@ -13,10 +15,10 @@ import numpy as np
 import torch
 from skorch.callbacks import Callback
 
-from ._schedule import ClassMixSchedule, find_class_mix
+from ._schedule import ClassMixSchedule, StopOnNonFiniteLoss, find_class_mix
 from ._validation import check_count
 
-__all__ = ["ClassMixSchedule", "LossReweighting"]
+__all__ = ["ClassMixSchedule", "LossReweighting", "StopOnNonFiniteLoss"]
 
 
 class LossReweighting(Callback):
