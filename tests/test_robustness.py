@@ -31,7 +31,7 @@ from wsample_sk import (
 )
 from wsample_sk._strategies import make_strategy
 from wsample_sk.callbacks import LossReweighting
-from wsample_sk.sampling import check_sampling
+from wsample_sk.sampling import BatchComposition, ClassQuotas, check_sampling
 
 FAST = dict(max_epochs=3, random_state=0)
 
@@ -395,3 +395,55 @@ def test_outputs_that_are_not_probabilities_are_an_error(data, params):
     with pytest.raises(ValueError, match="not probabilities .* Pass predict_nonlinearity="):
         clf.predict_proba(X)
     assert clf.predict(X).shape == (300,)  # the decision needs only the largest output
+
+
+# -- 9. dtypes converted or refused at the boundary ------------------------------------------
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda X: X.astype(np.float16),
+        lambda X: torch.from_numpy(X).half(),
+        lambda X: torch.from_numpy(X).bfloat16(),
+    ],
+)
+def test_half_precision_inputs_train_the_default_network(data, make):
+    X, y = data
+    clf = WeightedSamplingClassifier(sampling="balanced", **FAST).fit(make(X.astype(np.float32)), y)
+    assert np.isfinite(clf.predict_proba(make(X.astype(np.float32)))).all()
+
+
+@pytest.mark.parametrize(
+    "make", [lambda X: X.astype(np.complex64), lambda X: torch.from_numpy(X.astype(np.complex64))]
+)
+def test_complex_inputs_are_refused_in_one_line(data, make):
+    X, y = data
+    with pytest.raises(
+        ValueError, match=r"^Complex data not supported: X has dtype [a-z.]*complex64"
+    ):
+        WeightedSamplingClassifier(**FAST).fit(make(X), y)
+
+
+def test_a_quota_dict_for_a_class_a_chunk_lacks(data):
+    X, y = data
+    clf = WeightedSamplingClassifier(sampling=ClassQuotas({1: 150}), classes=[0, 1], **FAST)
+    clf.partial_fit(X[y == 0], y[y == 0])  # a chunk without class 1: no rows to draw for it
+    clf.partial_fit(X, y)
+    assert clf.history[-1, "drawn_class_counts"][1] == 150
+    with pytest.raises(ValueError, match=r"names class\(es\) \[7\]"):
+        WeightedSamplingClassifier(sampling=ClassQuotas({7: 10}), **FAST).fit(X, y)
+
+
+def test_a_batch_composition_leaving_a_class_out_warns(data):
+    X, y = data
+    with pytest.warns(UserWarning, match=r"no share to class\(es\) \[1\]"):
+        WeightedSamplingClassifier(sampling=BatchComposition({0: 1.0}), **FAST).fit(X, y)
+    with pytest.raises(ValueError, match=r"sampling__shares\[1\] must be non-negative; got -0.5"):
+        WeightedSamplingClassifier(sampling=BatchComposition({0: 1.0, 1: -0.5}), **FAST).fit(X, y)
+
+
+def test_logit_adjustment_never_predicts_a_class_never_drawn(data):
+    X, y = data
+    sw = np.where(y == 1, 0.0, 1.0)
+    with pytest.warns(UserWarning, match="weight zero"):
+        clf = WeightedSamplingClassifier(logit_adjustment=1.0, **FAST).fit(X, y, sample_weight=sw)
+    assert set(clf.predict(X)) == {0}

@@ -239,9 +239,13 @@ class EpochPlan:
         return torch.Generator().manual_seed(derive_seed(self.part.seed, "draws"))
 
     def _use_quotas(self, spec: ClassQuotas) -> np.ndarray:
+        if np.count_nonzero(self.class_counts) < 2:  # a chunk of one class: nothing to balance
+            return self.class_prior
         strategy = spec.sampling_strategy
         if callable(strategy):
             strategy = _returning_a_dict(strategy, spec)
+        elif isinstance(strategy, Mapping):
+            strategy = _counts_of_present(spec, self.classes, self.part.labels)
         try:
             stratified = StratifiedSampler(
                 self.part.labels,
@@ -474,6 +478,23 @@ class EpochPlan:
             return 1.0
         rel = relative(self.weights)
         return float(rel.sum() ** 2 / np.square(rel).sum() / self.n)
+
+
+def _counts_of_present(spec: ClassQuotas, classes: np.ndarray, labels: np.ndarray) -> dict:
+    """A quota dict for the classes this training part holds (a chunk may lack some).
+
+    A class the model does not know at all is an error (a typo); one it knows
+    but this part lacks (a fold, a ``partial_fit`` chunk) has no rows to draw.
+    """
+    known = set(classes.tolist())
+    unknown = [c for c in spec.sampling_strategy if c not in known]
+    if unknown:
+        raise ValueError(
+            f"sampling={spec!r} names class(es) {unknown!r} that are not among the "
+            f"classes {classes.tolist()!r}."
+        )
+    present = set(np.unique(labels).tolist())
+    return {c: n for c, n in spec.sampling_strategy.items() if c in present}
 
 
 def _returning_a_dict(func: Any, spec: ClassQuotas) -> Any:

@@ -87,7 +87,7 @@ def _as_float32(x: Any, default_module: bool) -> Any:
     """float64 inputs as float32 (torch's default); half precision too for the default MLP."""
     if isinstance(x, torch.Tensor):
         if x.is_complex():
-            raise ValueError("X must be real; got a complex tensor.")
+            raise ValueError(f"Complex data not supported: X has dtype {x.dtype}.")
         if x.dtype == torch.float64 or (default_module and x.dtype in _HALF):
             return x.float()
         return x
@@ -103,6 +103,9 @@ def _validate_leaf(net: Any, x: Any, *, reset: bool, top: bool) -> Any:
         return _as_float32(x, default_module)  # left on its device; checked by the module
     if isinstance(x, torch.Tensor):
         x = x.detach().numpy()
+    dtype = getattr(x, "dtype", None)
+    if isinstance(dtype, np.dtype) and dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: X has dtype {dtype}; pass real values.")
     if top:  # 1-D X: one value per sample, for a module of the user's only
         x = validate_data(
             net,

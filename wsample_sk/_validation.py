@@ -12,12 +12,14 @@ by the maximum first, which leaves every ratio as it was.
 
 from __future__ import annotations
 
+import math
 import numbers
 import os
 from typing import Any
 
 import numpy as np
 from sklearn.utils import check_scalar
+from sklearn.utils._param_validation import InvalidParameterError
 
 __all__ = [
     "check_count",
@@ -165,6 +167,34 @@ def relative(weights: np.ndarray) -> np.ndarray:
     """
     top = weights.max()
     return weights / top if top > 0 else weights.copy()
+
+
+def check_real(value: Any, name: str, low: float, high: float, *, closed: str) -> float:
+    """A finite real (not a bool) in the interval; the message names ``name``.
+
+    scikit-learn's ``check_scalar`` lets NaN through and takes ``True`` for a
+    number; both are refused here.
+
+    Examples
+    --------
+    >>> from wsample_sk._validation import check_real
+    >>> check_real(0.5, "floor", 0.0, 1.0, closed="right")
+    0.5
+    >>> check_real(float("nan"), "floor", 0.0, 1.0, closed="right")
+    Traceback (most recent call last):
+    ...
+    ValueError: floor must be in (0.0, 1.0]; got nan.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise InvalidParameterError(f"{name} must be a real number; got {value!r}.")
+    value = float(value)
+    lo_ok = value >= low if closed in ("both", "left") else value > low
+    hi_ok = value <= high if closed in ("both", "right") else value < high
+    if not (math.isfinite(value) and lo_ok and hi_ok):
+        left = "[" if closed in ("both", "left") else "("
+        right = "]" if closed in ("both", "right") else ")"
+        raise ValueError(f"{name} must be in {left}{low}, {high}{right}; got {value!r}.")
+    return value
 
 
 def check_count(value: Any, name: str, *, min_val: int = 1) -> int:

@@ -16,7 +16,7 @@ import torch
 from skorch.callbacks import Callback
 
 from ._schedule import ClassMixSchedule, StopOnNonFiniteLoss, find_class_mix
-from ._validation import check_count
+from ._validation import check_count, check_real
 
 __all__ = ["ClassMixSchedule", "LossReweighting", "StopOnNonFiniteLoss"]
 
@@ -68,10 +68,8 @@ class LossReweighting(Callback):
         self.every = every
 
     def initialize(self):
-        if not (isinstance(self.temperature, (int, float)) and self.temperature > 0):
-            raise ValueError(f"temperature must be positive; got {self.temperature!r}.")
-        if not (isinstance(self.floor, (int, float)) and 0 < self.floor <= 1):
-            raise ValueError(f"floor must be in (0, 1]; got {self.floor!r}.")
+        check_real(self.temperature, "temperature", 0.0, 1e6, closed="right")
+        check_real(self.floor, "floor", 0.0, 1.0, closed="right")
         check_count(self.every, "every")
         return self
 

@@ -46,6 +46,8 @@ from typing import Any
 import numpy as np
 from sklearn.utils._param_validation import InvalidParameterError
 
+from ._validation import check_real
+
 __all__ = [
     "BatchComposition",
     "ClassQuotas",
@@ -88,20 +90,6 @@ def _same(a: Any, b: Any) -> bool:
         return bool(a == b) and type(a) is type(b)
     except (TypeError, ValueError):  # arrays
         return False
-
-
-def _check_real(value: Any, name: str, low: float, high: float, *, closed: str) -> float:
-    """A finite real (not a bool) in the interval; the message names ``name``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
-        raise InvalidParameterError(f"{name} must be a real number; got {value!r}.")
-    value = float(value)
-    lo_ok = value >= low if closed in ("both", "left") else value > low
-    hi_ok = value <= high if closed in ("both", "right") else value < high
-    if not (math.isfinite(value) and lo_ok and hi_ok):
-        left = "[" if closed in ("both", "left") else "("
-        right = "]" if closed in ("both", "right") else ")"
-        raise ValueError(f"{name} must be in {left}{low}, {high}{right}; got {value!r}.")
-    return value
 
 
 def _check_int(value: Any, name: str, low: int) -> int:
@@ -178,7 +166,7 @@ class _ClassWeighting(_Spec):
                     f"{name}: beta applies to weights='effective' only; got beta="
                     f"{self.beta!r} with weights={w!r}."
                 )
-            _check_real(self.beta, f"{name}__beta", 0.0, 1.0, closed="left")
+            check_real(self.beta, f"{name}__beta", 0.0, 1.0, closed="left")
         if self.start is not None:
             if self.schedule != "deferred":
                 raise ValueError(
@@ -188,7 +176,7 @@ class _ClassWeighting(_Spec):
             if isinstance(self.start, Integral) and not isinstance(self.start, bool):
                 _check_int(self.start, f"{name}__start", 0)
             else:
-                _check_real(self.start, f"{name}__start (a fraction)", 0.0, 1.0, closed="both")
+                check_real(self.start, f"{name}__start (a fraction)", 0.0, 1.0, closed="both")
         return changes
 
     @property
@@ -260,7 +248,7 @@ class WeightedDraws(_ClassWeighting):
             if isinstance(spe, Integral) and not isinstance(spe, bool):
                 _check_int(spe, f"{name}__samples_per_epoch", 1)
             else:
-                _check_real(spe, f"{name}__samples_per_epoch", 0.0, 1e9, closed="right")
+                check_real(spe, f"{name}__samples_per_epoch", 0.0, 1e9, closed="right")
         return dataclasses.replace(self, **changes)
 
 
@@ -303,7 +291,7 @@ class ClassQuotas(_Spec):
                     f"{name}: sampling_strategy {s!r} is not one of {sorted(_QUOTA_NAMES)}."
                 )
         elif isinstance(s, Real) and not isinstance(s, bool):
-            _check_real(s, f"{name}__sampling_strategy", 0.0, 1.0, closed="right")
+            check_real(s, f"{name}__sampling_strategy", 0.0, 1.0, closed="right")
         elif isinstance(s, Mapping):
             for label, count in s.items():
                 _check_int(count, f"{name}__sampling_strategy[{label!r}]", 0)
