@@ -1,5 +1,6 @@
 """The comparison: built-in data, runs, statistics, report and command line."""
 
+import html
 import os
 import signal
 import subprocess
@@ -173,6 +174,12 @@ def test_paired_tests_without_variance_or_with_missing_splits_are_not_significan
     assert row["splits"] == 2 and not np.isnan(row["difference"])
 
 
+def test_paired_tests_of_the_reference_alone_are_an_empty_table():
+    tests = paired_tests(_fake({"d": {"none": [0.5, 0.6]}}, repeats=1), "none")
+    assert tests.empty and list(tests.index.names) == ["dataset", "method"]
+    assert {"splits", "difference", "t", "p", "p_holm", "better", "worse"} <= set(tests.columns)
+
+
 def test_rank_test_leaves_out_methods_missing_on_a_data_set():
     rng = np.random.default_rng(2)
     values = {f"d{i}": {m: rng.uniform(0.5, 0.9, 4) for m in "abcd"} for i in range(3)}
@@ -227,6 +234,21 @@ def test_report_is_one_self_contained_html_file(small_run, tmp_path):
         assert paths[key].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(pd.read_csv(paths["results"])) == len(small_run)
     assert "balanced_accuracy" in paths["markdown"].read_text()
+
+
+def test_a_report_without_tests_says_why(small_run, tmp_path):
+    one = compare(datasets=["iris"], methods=["ref_logreg"], **FAST)
+    paths = write_report(one, tmp_path / "one", reference=None)
+    page = html.unescape(paths["html"].read_text())
+    assert "No paired tests: only one method ran ('ref_logreg')" in page
+    assert "No rank test across data sets" in page and "1 data set(s) and 1 method(s)" in page
+    assert "tests" not in paths and "ranks" not in paths and paths["summary"].exists()
+    assert "No paired tests" in paths["markdown"].read_text()
+    page = html.unescape(
+        write_report(small_run, tmp_path / "rus", reference="rus")["html"].read_text()
+    )
+    assert "No paired tests: the reference method 'rus' was not run" in page
+    assert "Friedman" in page  # the rank test does not need the reference
 
 
 # -- command line --------------------------------------------------------------------------

@@ -166,6 +166,57 @@ def _rank_table(ranked: dict) -> pd.DataFrame:
     return table.sort_values("average_rank")
 
 
+def default_reference(methods: list[str]) -> str | None:
+    """The method paired tests compare with by default: ``"none"`` if run, else the first.
+
+    ``None`` with fewer than two methods (nothing to compare).
+
+    Examples
+    --------
+    >>> from wsample_sk.compare._report import default_reference
+    >>> default_reference(["balanced", "none"]), default_reference(["balanced", "ros"])
+    ('none', 'balanced')
+    >>> default_reference(["balanced"]) is None
+    True
+    """
+    methods = list(methods)
+    if len(methods) < 2:
+        return None
+    return "none" if "none" in methods else methods[0]
+
+
+def omitted(methods: list[str], n_datasets: int, reference: str | None) -> dict[str, str]:
+    """Why the paired tests (``"tests"``) or the rank test (``"ranks"``) cannot be made.
+
+    Examples
+    --------
+    >>> from wsample_sk.compare._report import omitted
+    >>> sorted(omitted(["balanced"], 1, None))
+    ['ranks', 'tests']
+    >>> omitted(["none", "balanced", "ros"], 2, "none")
+    {}
+    """
+    methods = list(methods)
+    notes = {}
+    if len(methods) < 2:
+        notes["tests"] = (
+            f"No paired tests: only one method ran ({', '.join(map(repr, methods))}); they "
+            "compare each method with a reference method on the same splits."
+        )
+    elif reference not in methods:
+        notes["tests"] = (
+            f"No paired tests: the reference method {reference!r} was not run "
+            f"(the methods are {', '.join(methods)})."
+        )
+    if n_datasets < 2 or len(methods) < 3:
+        notes["ranks"] = (
+            "No rank test across data sets: the Friedman and Nemenyi tests need two or "
+            f"more data sets and three or more methods; this run has {n_datasets} data "
+            f"set(s) and {len(methods)} method(s)."
+        )
+    return notes
+
+
 def _environment() -> dict:
     versions = {}
     for package in (
@@ -222,8 +273,10 @@ def write_report(
         Folder to write into (created if needed).
     metric : str, default="balanced_accuracy"
         The metric of the tests, the ranks and the diagram.
-    reference : str, default="none"
-        The method the paired tests compare with (skipped if not run).
+    reference : str or None, default="none"
+        The method the paired tests compare with; ``None``: ``"none"`` if it
+        ran, else the first method. Without it (or with a single method)
+        the report says why there are no paired tests.
     command : str, default=None
         The command line that produced the results, for the report.
 
@@ -231,8 +284,10 @@ def write_report(
     -------
     paths : dict
         ``{"results", "summary", "markdown", "tests", "ranks", "html", <figure
-        names>}`` -> Path. ``ranks`` and ``cd_diagram`` only with two or more
-        data sets and three or more methods; ``pr_curves`` only for results
+        names>}`` -> Path. ``tests`` only with two or more methods, one of
+        them the reference; ``ranks`` and ``cd_diagram`` only with two or more
+        data sets and three or more methods (the report says why a table is
+        missing); ``pr_curves`` only for results
         fresh from :func:`compare` (``results.csv`` read back holds no
         probabilities), so a saved run can be reported again.
     """
@@ -256,13 +311,21 @@ def write_report(
     markdown = format_table(results)
 
     methods = list(dict.fromkeys(results["method"]))
-    tests = paired_tests(results, reference, metric) if reference in methods else None
+    if reference is None:
+        reference = default_reference(methods)
+    n_datasets = results["dataset"].nunique()
+    notes = omitted(methods, n_datasets, reference)
+    tests = None if "tests" in notes else paired_tests(results, reference, metric)
     if tests is not None:
         tests.to_csv(paths["tests"])
     else:
         paths.pop("tests")
-    n_datasets = results["dataset"].nunique()
-    ranked = rank_test(results, metric) if n_datasets >= 2 and len(methods) >= 3 else None
+    ranked = None
+    if "ranks" not in notes:
+        try:
+            ranked = rank_test(results, metric)
+        except ValueError as exc:  # too few methods left on every data set
+            notes["ranks"] = f"No rank test across data sets: {exc}"
     if ranked is not None:
         paths["ranks"] = out / "ranks.csv"
         _rank_table(ranked).to_csv(paths["ranks"], float_format="%.4f")
@@ -293,6 +356,15 @@ def write_report(
         f"{repeats} repeat(s) of stratified {folds}-fold cross-validation, the same "
         "splits and seeds for every method.</p>",
     ]
+    cut = {n: i for n, i in meta.items() if i.get("n_rows_total", i["n_rows"]) > i["n_rows"]}
+    if cut:
+        sizes = ", ".join(f"{n} ({i['n_rows']} of {i['n_rows_total']})" for n, i in cut.items())
+        parts.append(
+            f"<p>Subsampled to max_rows={settings.get('max_rows')}: {html.escape(sizes)}. "
+            "Each is a stratified, seeded subsample: the models train on fewer rows than "
+            "the full data has.</p>"
+        )
+    parts += [f"<p><i>{html.escape(note)}</i></p>" for note in notes.values()]
     if ranked is not None:
         verdict = (
             "the methods' ranks differ more than chance explains"
@@ -333,8 +405,12 @@ def write_report(
     for name, info in meta.items():
         counts = np.bincount(info["y"])
         mix = ", ".join(f"{c}: {n}" for c, n in zip(info["classes"], counts, strict=True))
+        total = info.get("n_rows_total", info["n_rows"])
+        rows = f"{info['n_rows']} rows" + (
+            f" (a stratified subsample of {total})" if total > info["n_rows"] else ""
+        )
         parts.append(
-            f"<li><b>{html.escape(name)}</b>: {info['n_rows']} rows; {html.escape(mix)}"
+            f"<li><b>{html.escape(name)}</b>: {rows}; {html.escape(mix)}"
             f"{'. ' + html.escape(info['description']) if info.get('description') else ''}</li>"
         )
     parts.append("</ul>")
@@ -350,5 +426,6 @@ def write_report(
         pd.Series(env, name="version").to_frame().to_html(),
     ]
     paths["html"].write_text(_html_page(parts, "wsample-sk compare"))
-    paths["markdown"].write_text(markdown + "\n")
+    extra = "".join(f"\n{note}\n" for note in notes.values())
+    paths["markdown"].write_text(markdown + "\n" + extra)
     return paths

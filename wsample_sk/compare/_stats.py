@@ -117,7 +117,8 @@ def paired_tests(
         = better than the reference), ``splits`` (pairs used), ``t``, ``p``,
         ``p_holm`` and ``better``/``worse`` (significant at 0.05 after Holm).
         ``t`` and ``p`` are NaN where the test is undefined: fewer than two
-        splits, or differences that are the same on every split.
+        splits, or differences that are the same on every split. No rows
+        when the reference is the only method.
 
     Examples
     --------
@@ -145,7 +146,8 @@ def paired_tests(
             rows.append(
                 {"dataset": dataset, "method": method, "splits": len(d), **_t_test(d, folds)}
             )
-    tests = pd.DataFrame(rows).set_index(["dataset", "method"])
+    columns = ["dataset", "method", "splits", "difference", "t", "p"]
+    tests = pd.DataFrame(rows, columns=columns).set_index(["dataset", "method"])
     tests["p_holm"] = np.nan
     for dataset in tests.index.unique("dataset"):
         p = tests.loc[dataset, "p"]
