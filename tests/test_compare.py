@@ -96,6 +96,25 @@ def test_every_method_and_reference_runs():
         (dict(folds=1), "at least 2"),
         (dict(repeats=0), "repeats must be a positive int"),
         (dict(y=np.zeros(5)), "X has 111 rows but y has 5"),
+        # numeric parameters: wrong type, bool for int, NaN, inf, out of range (before any fit)
+        (dict(repeats=True), r"repeats must be a positive int; got True \(bool\)"),
+        (dict(repeats=np.nan), r"repeats must be a positive int; got nan \(float\)"),
+        (dict(folds=2.0), r"folds must be an int, at least 2; got 2.0 \(float\)"),
+        (dict(max_epochs=0), "max_epochs must be a positive int; got 0"),
+        (dict(max_epochs=np.inf), r"max_epochs must be a positive int; got inf"),
+        (dict(batch_size=False), r"batch_size must be a positive int; got False \(bool\)"),
+        (dict(lr=np.nan), "lr must be a finite number > 0; got nan"),
+        (dict(lr=float("inf")), "lr must be a finite number > 0; got inf"),
+        (dict(lr=0), "lr must be a finite number > 0; got 0"),
+        (dict(lr="0.1"), "lr must be a finite number > 0; got '0.1'"),
+        (dict(lr=True), "lr must be a finite number > 0; got True"),
+        (dict(seed=-1), "seed must be a non-negative int; got -1"),
+        (dict(seed=2**32), r"seed must be an int in \[0, 2\*\*32 - 1\]; got 4294967296"),
+        (dict(seed=1.5), r"seed must be a non-negative int; got 1.5 \(float\)"),
+        (dict(n_jobs=0), "n_jobs must be None, a positive int .*; got 0"),
+        (dict(n_jobs=True), "n_jobs must be None, a positive int .*; got True"),
+        (dict(n_jobs=2.0), "n_jobs must be None, a positive int .*; got 2.0"),
+        (dict(max_rows=0), "max_rows must be a positive int; got 0"),
     ],
 )
 def test_compare_errors(kwargs, match):
@@ -115,6 +134,24 @@ def test_ctrl_c_inside_a_skorch_fit_stops_the_run():
     finally:
         timer.cancel()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_max_rows_takes_a_stratified_subsample_that_keeps_rare_classes():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=700), "b": rng.normal(size=700)})
+    y = np.repeat(["big", "mid", "rare"], [600, 94, 6])
+    res = compare(X, y, methods=["ref_logreg"], max_rows=100, seed=3, **FAST)
+    info = res.attrs["datasets"]["data"]
+    assert (info["n_rows"], info["n_rows_total"]) == (100, 700)
+    assert np.bincount(info["y"]).tolist() == [81, 13, 6]  # shares; the rare class kept whole
+    assert res.attrs["settings"]["max_rows"] == 100
+    again = compare(X, y, methods=["ref_logreg"], max_rows=100, seed=3, **FAST)
+    pd.testing.assert_frame_equal(
+        res.drop(columns="fit_seconds"), again.drop(columns="fit_seconds")
+    )
+    small = np.r_[y[:60], y[600:630]]
+    full = compare(X.iloc[:90], small, methods=["ref_logreg"], max_rows=100, **FAST)
+    assert full.attrs["datasets"]["data"]["n_rows"] == 90  # not more than max_rows: every row
 
 
 # -- metrics and statistics ------------------------------------------------------------------

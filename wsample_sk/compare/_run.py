@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import math
+import numbers
 import signal
 import threading
 import time
@@ -26,6 +28,96 @@ from ._metrics import METRICS, score_fit
 __all__ = ["compare"]
 
 _warmed_up: set = set()
+_SEEDS = 2**32  # numpy's and imbalanced-learn's seeds are below this
+
+
+def _check_int(value: Any, name: str, low: int) -> int:
+    """An int parameter (not a bool, not a float), at least ``low``."""
+    kind = {0: "a non-negative int", 1: "a positive int"}.get(low, f"an int, at least {low}")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be {kind}; got {value!r} ({type(value).__name__}).")
+    if value < low:
+        raise ValueError(f"{name} must be {kind}; got {value!r}.")
+    return int(value)
+
+
+def _check_settings(repeats, folds, seed, n_jobs, max_epochs, lr, batch_size, max_rows) -> None:
+    """Every numeric parameter of :func:`compare`, before anything runs."""
+    _check_int(repeats, "repeats", 1)
+    _check_int(folds, "folds", 2)
+    _check_int(max_epochs, "max_epochs", 1)
+    _check_int(batch_size, "batch_size", 1)
+    if _check_int(seed, "seed", 0) >= _SEEDS:
+        raise ValueError(f"seed must be an int in [0, 2**32 - 1]; got {seed!r}.")
+    if max_rows is not None:
+        _check_int(max_rows, "max_rows", 1)
+    bad_type = isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, numbers.Integral)
+    if n_jobs is not None and (bad_type or not n_jobs):
+        raise ValueError(
+            "n_jobs must be None, a positive int (processes) or a negative int (-1: every "
+            f"core, -2: all but one, ...); got {n_jobs!r}."
+        )
+    if (
+        isinstance(lr, (bool, np.bool_))
+        or not isinstance(lr, numbers.Real)
+        or not math.isfinite(lr)
+        or lr <= 0
+    ):
+        raise ValueError(f"lr must be a finite number > 0; got {lr!r}.")
+
+
+def cv_floor(folds: int) -> int:
+    """Rows a class keeps at least in a subsample (all it has, if fewer): ``max(10, 2 * folds)``.
+
+    Enough for every fold to test and train on the class (and for SMOTE's
+    neighbours).
+    """
+    return max(10, 2 * folds)
+
+
+def stratified_subsample(y: np.ndarray, max_rows: int, floor: int, seed: int) -> np.ndarray:
+    """Sorted row indices of a stratified subsample of ``max_rows`` rows.
+
+    Each class keeps its share of ``max_rows`` (rounded by largest
+    remainders), but at least ``min(its rows, floor)``, so that a rare class
+    stays usable for cross-validation; the rows this adds are taken from the
+    classes above their floor (the total exceeds ``max_rows`` only when the
+    floors alone do). All rows when there are no more than ``max_rows``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from wsample_sk.compare._run import stratified_subsample
+    >>> y = np.repeat([0, 1, 2], [900, 95, 5])
+    >>> np.bincount(y[stratified_subsample(y, 100, floor=10, seed=0)])
+    array([85, 10,  5])
+    """
+    y = np.asarray(y)
+    if len(y) <= max_rows:
+        return np.arange(len(y))
+    _, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
+    low = np.minimum(counts, floor)
+    exact = counts * (max_rows / len(y))
+    keep = np.maximum(np.floor(exact).astype(np.int64), low)
+    short = max_rows - int(keep.sum())
+    if short > 0:  # largest remainders, among the classes not raised to their floor
+        order = np.argsort(-(exact - keep), kind="stable")
+        keep[order[:short]] += 1
+    elif short < 0:  # the floors' rows, taken from the classes above their floor
+        room = keep - low
+        take = min(-short, int(room.sum()))
+        if take:
+            share = room * (take / room.sum())
+            cut = np.floor(share).astype(np.int64)
+            order = np.argsort(-(share - cut), kind="stable")
+            cut[order[: take - int(cut.sum())]] += 1
+            keep -= cut
+    rng = np.random.default_rng(seed)
+    rows = [
+        rng.choice(np.flatnonzero(codes == c), size=int(k), replace=False)
+        for c, k in enumerate(keep)
+    ]
+    return np.sort(np.concatenate(rows))
 
 
 def _check_data(name: str, X: Any, y: Any, folds: int) -> tuple[pd.DataFrame, np.ndarray, list]:
@@ -177,6 +269,7 @@ def compare(
     batch_size: int = 64,
     progress: bool = True,
     on_result: Callable[[dict], None] | None = None,
+    max_rows: int | None = None,
 ) -> pd.DataFrame:
     """Cross-validate every method on the same repeated stratified splits.
 
@@ -194,20 +287,29 @@ def compare(
     references : bool, default=False
         Also run the models outside the network (:data:`REFERENCES`).
     repeats, folds : int, default=5, 2
-        Repeated stratified k-fold: ``repeats`` shuffles of ``folds`` folds,
-        the same splits (and the same seed per split) for every method.
+        Repeated stratified k-fold: ``repeats`` (>= 1) shuffles of ``folds``
+        (>= 2) folds, the same splits (and the same seed per split) for
+        every method.
     seed : int, default=0
-        Seeds the splits, the networks and the resamplers.
+        Seeds the splits, the networks, the resamplers and the subsample
+        (an int in ``[0, 2**32 - 1]``).
     n_jobs : int, default=1
         Fits in parallel (joblib processes; each fit uses one torch thread,
-        so scores do not depend on ``n_jobs``).
+        so scores do not depend on ``n_jobs``): a positive int, or negative
+        as in joblib (-1: every core); never more processes than fits.
     max_epochs, lr, batch_size
-        Training settings shared by every network (Adam).
+        Training settings shared by every network (Adam): ints >= 1 and a
+        finite ``lr > 0``.
     progress : bool, default=True
         A progress bar over all fits.
     on_result : callable, default=None
         Called with each fit's result row as soon as it is finished (the
         command line appends it to ``results.csv``).
+    max_rows : int, default=None
+        A data set with more rows is cut to a stratified subsample of
+        ``max_rows`` rows (seeded; see :func:`stratified_subsample`: every
+        class keeps at least ``min(its rows, max(10, 2 * folds))``, taken
+        from the larger classes). ``None``: every row.
 
     Returns
     -------
@@ -215,9 +317,18 @@ def compare(
         Tidy: one row per data set, method, repeat and fold, with a column per
         metric of :data:`METRICS` and ``fit_seconds`` (wall time of ``fit``,
         after an untimed warm-up fit per method and process). ``attrs`` holds
-        ``"datasets"`` (``{name: {"classes", "positive", "y",
-        "n_features"}}``), ``"oof_proba"`` (``{(dataset, method):
-        out-of-fold probabilities of the first repeat}``) and ``"settings"``.
+        ``"datasets"`` (``{name: {"classes", "positive", "y", "n_rows",
+        "n_rows_total", "description"}}``: ``y`` and ``n_rows`` of the rows
+        used, ``n_rows_total`` before any subsample), ``"oof_proba"``
+        (``{(dataset, method): out-of-fold probabilities of the first
+        repeat}``) and ``"settings"``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown method, a numeric parameter of the wrong type or out
+        of range (the message names it and the value), or data that cannot
+        be cross-validated; all before the first fit.
 
     Examples
     --------
@@ -238,31 +349,34 @@ def compare(
         methods += [m for m in REFERENCES if m not in methods]
     if len(set(methods)) != len(methods):
         raise ValueError(f"methods has duplicates: {methods}.")
-    for name, value in {"repeats": repeats, "folds": folds}.items():
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise ValueError(f"{name} must be a positive int; got {value!r}.")
-    if folds < 2:
-        raise ValueError(f"folds must be at least 2; got {folds}.")
+    _check_settings(repeats, folds, seed, n_jobs, max_epochs, lr, batch_size, max_rows)
     settings = {"max_epochs": max_epochs, "lr": lr, "batch_size": batch_size}
-    data = [
-        (name, *_check_data(name, Xd, yd, folds), about)
-        for name, Xd, yd, about in _resolve_data(X, y, datasets)
-    ]
-    jobs, meta, oof = [], {}, {}
-    for name, Xd, yd, classes, about in data:
-        cv = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
+    data, meta, oof = [], {}, {}
+    for name, Xd, yd, about in _resolve_data(X, y, datasets):
+        Xd, yd, classes = _check_data(name, Xd, yd, folds)
+        total = len(yd)
+        if max_rows is not None and total > max_rows:
+            keep = stratified_subsample(yd, max_rows, cv_floor(folds), seed)
+            Xd, yd = Xd.iloc[keep].reset_index(drop=True), yd[keep]
+        data.append((name, Xd, yd, classes))
         meta[name] = {
             "classes": classes,
             "positive": int(np.bincount(yd).argmin()),
             "y": yd,
             "n_rows": len(yd),
+            "n_rows_total": total,
             "description": about,
         }
-        for i, (train, test) in enumerate(cv.split(Xd, yd)):
-            repeat, fold = divmod(i, folds)
-            for method in methods:
-                jobs.append(
-                    delayed(_one_fit)(
+        for method in methods:
+            oof[name, method] = np.full((len(yd), len(classes)), np.nan)
+
+    def jobs():  # made as they are dispatched: no list of every split's indices
+        for name, Xd, yd, classes in data:
+            cv = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
+            for i, (train, test) in enumerate(cv.split(Xd, yd)):
+                repeat, fold = divmod(i, folds)
+                for method in methods:
+                    yield delayed(_one_fit)(
                         name,
                         method,
                         repeat,
@@ -273,16 +387,17 @@ def compare(
                         test,
                         len(classes),
                         meta[name]["positive"],  # the rarest class: one choice per data set
-                        seed * 1000 + i,
+                        (seed * 1000 + i) % _SEEDS,
                         settings,
                     )
-                )
-        for method in methods:
-            oof[name, method] = np.full((len(yd), len(classes)), np.nan)
+
+    n_fits = len(data) * repeats * folds * len(methods)
+    if n_jobs is not None and n_jobs > 0:
+        n_jobs = min(n_jobs, n_fits)  # no idle processes
     rows = []
     with _stop_on_interrupt() as interrupt:
-        results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
-        bar = tqdm(results, total=len(jobs), disable=not progress, desc="fits", unit="fit")
+        results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs())
+        bar = tqdm(results, total=n_fits, disable=not progress, desc="fits", unit="fit")
         for row, test, proba in bar:
             if interrupt["hit"]:
                 raise KeyboardInterrupt
@@ -306,6 +421,13 @@ def compare(
     results.attrs.update(
         datasets=meta,
         oof_proba=oof,
-        settings={**settings, "repeats": repeats, "folds": folds, "seed": seed, "methods": methods},
+        settings={
+            **settings,
+            "repeats": repeats,
+            "folds": folds,
+            "seed": seed,
+            "methods": methods,
+            "max_rows": max_rows,
+        },
     )
     return results
