@@ -324,6 +324,11 @@ def test_cli_on_two_csv_files(tmp_path, capsys):
             ["--target", "b"],
             "column 'a' .* is numeric but for 1 cell.*'n/a\\?' on line 32",
         ),
+        (  # the same in a semicolon file with decimal commas
+            "a;b\n" + "".join(f"{i},5;{i % 2}\n" for i in range(30)) + "n/a?;1\n",
+            ["--target", "b"],
+            "column 'a' .* is numeric but for 1 cell.*'n/a\\?' on line 32",
+        ),
         (
             "a,b\n" + "".join(f"{i},{i * 0.37:.2f}\n" for i in range(30)),
             ["--target", "b"],

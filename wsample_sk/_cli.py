@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 import os
 import shlex
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -24,11 +26,114 @@ _METRICS = (
     "balanced_accuracy", "average_precision", "macro_f1", "g_mean", "roc_auc",
     "brier", "log_loss", "ece",
 )  # fmt: skip
-_QUICK = {"repeats": 1, "max_epochs": 20, "methods": ["none", "balanced", "logit_adjusted", "ros"]}
+_QUICK = {
+    "repeats": 1,
+    "max_epochs": 20,
+    "methods": ["none", "balanced", "logit_adjusted", "ros"],
+    "max_rows": 2000,
+}
+_DEFAULTS = {"repeats": 5, "max_epochs": 60}
+_SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_DEBUG = "WSAMPLE_SK_DEBUG"  # set: unexpected errors show their traceback
 
 
 def _fail(message: str) -> SystemExit:
-    return SystemExit(f"error: {message}")
+    """A one-line error (a message of several lines is joined into one)."""
+    return SystemExit("error: " + " ".join(str(message).split()))
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: the message and where to read more, no usage block."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _int_at_least(low: int) -> Callable[[str], int]:
+    """An argparse type: an integer of at least ``low`` (no floats, no 'nan')."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {low}; got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}; got {value}")
+        return value
+
+    return parse
+
+
+def _seed(text: str) -> int:
+    value = _int_at_least(0)(text)
+    if value >= 2**32:
+        raise argparse.ArgumentTypeError(f"must be at most 2**32 - 1 = {2**32 - 1}; got {value}")
+    return value
+
+
+def _n_jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value == 0:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive number of processes or negative as in joblib (-1: every "
+            f"core); got {text!r}"
+        )
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0; got {text!r}")
+    return value
+
+
+def _separator(file: Path) -> str:
+    """The field separator of a CSV file: comma, semicolon, tab or pipe (comma if unsure).
+
+    ``csv.Sniffer`` on the first lines: the candidate found the same number of
+    times on every line wins.
+    """
+    try:
+        with file.open(newline="", encoding="utf-8", errors="replace") as handle:
+            sample = handle.read(1 << 16)
+    except OSError:
+        return ","
+    if len(sample) == 1 << 16 and "\n" in sample:
+        sample = sample[: sample.rindex("\n")]  # whole lines only
+    try:
+        return csv.Sniffer().sniff(sample, delimiters="".join(_SEPARATORS)).delimiter
+    except csv.Error:
+        return ","
+
+
+def _commas_as_points(values):
+    """Text values with a decimal comma written with a point (``'1,5'`` -> ``'1.5'``)."""
+    return values.astype(str).str.strip().str.replace(",", ".", regex=False)
+
+
+def _decimal_commas(data):
+    """Text columns whose every value is a number with a decimal comma, as numbers.
+
+    Files separated by semicolons (or tabs) often come from locales that write
+    ``1,5`` for 1.5; read as text, such a column would be one-hot encoded.
+    """
+    import pandas as pd
+
+    for column in data.select_dtypes(include=["object", "string"]).columns:
+        values = data[column].dropna().astype(str).str.strip()
+        if not len(values) or not values.str.contains(",", regex=False).any():
+            continue
+        numbers = pd.to_numeric(_commas_as_points(values), errors="coerce")
+        if numbers.notna().all():  # every value a number once its comma is a point
+            data[column] = numbers.reindex(data.index)  # missing cells stay missing
+    return data
 
 
 def _read_csv(path: str, target: str | None):
@@ -40,18 +145,23 @@ def _read_csv(path: str, target: str | None):
         raise _fail(f"no such file: {path}")
     if target is None:
         raise _fail(f"--csv {path} needs --target COLUMN (the class label column)")
+    sep = _separator(file)
     try:
-        data = pd.read_csv(file)
+        data = pd.read_csv(file, sep=sep)
     except pd.errors.EmptyDataError:
         raise _fail(f"{path} is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise _fail(f"{path} is not a readable CSV file ({reason})") from None
+        raise _fail(
+            f"{path} is not a readable CSV file (read with separator {_SEPARATORS[sep]} "
+            f"{sep!r}: {reason})"
+        ) from None
     if data.empty:
         raise _fail(f"{path} has a header but no rows")
     if target not in data.columns:
         raise _fail(
-            f"target column {target!r} is not in {path}; its columns are {list(data.columns)}"
+            f"target column {target!r} is not in {path} (read with separator "
+            f"{_SEPARATORS[sep]} {sep!r}); its columns are {list(data.columns)}"
         )
     y = data.pop(target)
     if y.isna().any():
@@ -63,9 +173,12 @@ def _read_csv(path: str, target: str | None):
             f"target column {target!r} holds non-integer numbers ({y.nunique()} distinct "
             "values): compare needs class labels, not a continuous target"
         )
+    if sep != ",":
+        data = _decimal_commas(data)
     for column in data.select_dtypes(exclude="number").columns:
         values = data[column].dropna()
-        numbers = pd.to_numeric(values, errors="coerce")
+        text = _commas_as_points(values) if sep != "," else values
+        numbers = pd.to_numeric(text, errors="coerce")
         if len(values) and numbers.notna().mean() >= 0.9 and numbers.isna().any():
             row = numbers.index[numbers.isna()][0]
             raise _fail(
@@ -121,7 +234,7 @@ class _RowWriter:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``wsample-sk``."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="wsample-sk",
         description="Weighted sampling for PyTorch training, scikit-learn style.",
     )
@@ -144,7 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"built-in data sets to run (default: all of {', '.join(_DATASETS)}, or none "
         "with --csv)",
     )  # fmt: skip
-    cmp.add_argument("--csv", action="append", default=[], help="CSV file (repeatable)")
+    cmp.add_argument(
+        "--csv", action="append", default=[],
+        help="CSV file (repeatable); comma, semicolon, tab or pipe separated",
+    )  # fmt: skip
     cmp.add_argument(
         "--target", action="append", default=[],
         help="label column of each --csv (one for all, or one per file)",
@@ -159,26 +275,50 @@ def build_parser() -> argparse.ArgumentParser:
         help="also fit class-weighted logistic regression, gradient boosting and a "
         "balanced random forest",
     )  # fmt: skip
-    cmp.add_argument("--repeats", type=int, default=5, help="repeats of the CV (default 5)")
-    cmp.add_argument("--folds", type=int, default=2, help="stratified folds (default 2)")
+    cmp.add_argument(
+        "--repeats", type=_int_at_least(1), default=None,
+        help=f"repeats of the CV (default {_DEFAULTS['repeats']}; {_QUICK['repeats']} "
+        "with --quick)",
+    )  # fmt: skip
+    cmp.add_argument(
+        "--folds", type=_int_at_least(2), default=2, help="stratified folds (default 2)"
+    )
     cmp.add_argument(
         "--quick", action="store_true",
-        help="a short run: 1 repeat, 20 epochs, 4 methods",
+        help=f"a short run: {_QUICK['repeats']} repeat, {_QUICK['max_epochs']} epochs, "
+        f"{len(_QUICK['methods'])} methods ({', '.join(_QUICK['methods'])}), at most "
+        f"{_QUICK['max_rows']} rows per data set; --repeats, --max-epochs, --methods and "
+        "--max-rows given as well win",
     )  # fmt: skip
-    cmp.add_argument("--seed", type=int, default=0, help="seed of splits and models")
+    cmp.add_argument("--seed", type=_seed, default=0, help="seed of splits and models")
     cmp.add_argument(
-        "--n-jobs", type=int, default=-1, help="parallel fits (default -1: every core)"
+        "--n-jobs", type=_n_jobs, default=-1,
+        help="parallel fits (default -1: every core; -2: all but one)",
+    )  # fmt: skip
+    cmp.add_argument(
+        "--max-epochs", type=_int_at_least(1), default=None,
+        help=f"epochs per fit (default {_DEFAULTS['max_epochs']}; {_QUICK['max_epochs']} "
+        "with --quick)",
+    )  # fmt: skip
+    cmp.add_argument(
+        "--max-rows", type=_int_at_least(1), default=None,
+        help="a data set with more rows is cut to a stratified subsample of this size "
+        f"(default: every row; {_QUICK['max_rows']} with --quick)",
+    )  # fmt: skip
+    cmp.add_argument(
+        "--lr", type=_positive_float, default=0.003, help="Adam learning rate (default 0.003)"
     )
-    cmp.add_argument("--max-epochs", type=int, default=None, help="epochs per fit (60)")
-    cmp.add_argument("--lr", type=float, default=0.003, help="Adam learning rate")
-    cmp.add_argument("--batch-size", type=int, default=64)
+    cmp.add_argument(
+        "--batch-size", type=_int_at_least(1), default=64, help="rows per batch (default 64)"
+    )
     cmp.add_argument(
         "--metric", choices=_METRICS, default="balanced_accuracy",
         help="metric of the tests and ranks (default balanced_accuracy)",
     )  # fmt: skip
     cmp.add_argument(
-        "--reference-method", default="none",
-        help="method the paired tests compare with (default none)",
+        "--reference-method", default=None, metavar="METHOD",
+        help="method the paired tests compare with (default: none, or the first method "
+        "if none is not run)",
     )  # fmt: skip
     cmp.add_argument("--out", help="output folder (default: a new wsample-sk-compare-<time>)")
     cmp.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -186,20 +326,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _check_args(args) -> None:
-    for name in ("repeats", "folds", "max_epochs", "batch_size"):
-        value = getattr(args, name)
-        if value is not None and value < (2 if name == "folds" else 1):
-            raise _fail(
-                f"--{name.replace('_', '-')} must be at least {2 if name == 'folds' else 1}"
-            )
-    if args.lr <= 0:
-        raise _fail("--lr must be positive")
-    if args.n_jobs == 0:
-        raise _fail("--n-jobs must be a positive number of processes or -1 (every core)")
+    """What argparse cannot check alone (numbers are checked by their types)."""
     if args.target and not args.csv:
         raise _fail("--target goes with --csv")
     if len(args.target) not in (0, 1, len(args.csv)):
         raise _fail(f"{len(args.target)} --target for {len(args.csv)} --csv: give one, or one each")
+
+
+def _settings(args) -> dict:
+    """Repeats, epochs and the row ceiling: given, else --quick's, else the defaults."""
+    quick = _QUICK if args.quick else {}
+    return {
+        "repeats": args.repeats or quick.get("repeats") or _DEFAULTS["repeats"],
+        "max_epochs": args.max_epochs or quick.get("max_epochs") or _DEFAULTS["max_epochs"],
+        "max_rows": args.max_rows or quick.get("max_rows"),
+    }
+
+
+def _counts(y, limit: int = 10) -> str:
+    counts = y.value_counts()
+    shown = ", ".join(f"{k}: {v}" for k, v in counts.iloc[:limit].items())
+    return shown + (f", ... ({len(counts)} classes)" if len(counts) > limit else "")
 
 
 def _run_compare(args, argv: list[str]) -> int:
@@ -207,6 +354,9 @@ def _run_compare(args, argv: list[str]) -> int:
         from . import compare as cmp
     except ImportError as exc:
         raise _fail(f"the comparison needs its extra ({exc.name} is missing): {_EXTRA}") from None
+    from .compare._report import default_reference, omitted
+    from .compare._run import cv_floor, stratified_subsample
+
     methods = args.methods
     if methods is not None:
         known = [*cmp.METHODS, *cmp.REFERENCES]
@@ -215,43 +365,62 @@ def _run_compare(args, argv: list[str]) -> int:
             raise _fail(f"unknown method(s) {unknown}; choose from {known} or 'all'")
         if "all" in methods:  # every network method, and whatever else was named
             methods = list(dict.fromkeys([*cmp.METHODS, *(m for m in methods if m != "all")]))
+        methods = list(dict.fromkeys(methods))  # a method named twice runs once
     if args.quick:
         methods = methods or _QUICK["methods"]
-    running = list(methods or cmp.DEFAULT_METHODS) + (
-        list(cmp.REFERENCES) if args.references else []
-    )
-    if args.reference_method not in running:
-        raise _fail(
-            f"--reference-method {args.reference_method!r} is not among the methods to "
-            f"run: {running}"
-        )
-        args.repeats = min(args.repeats, _QUICK["repeats"])
-        args.max_epochs = args.max_epochs or _QUICK["max_epochs"]
+    running = list(methods or cmp.DEFAULT_METHODS) + [
+        m for m in (cmp.REFERENCES if args.references else ()) if m not in (methods or ())
+    ]
+    reference = args.reference_method
+    if reference is not None and reference not in running:
+        raise _fail(f"--reference-method {reference!r} is not among the methods to run: {running}")
+    if reference is None:
+        reference = default_reference(running)
+        if reference not in (None, "none"):
+            print(
+                f"paired tests against {reference!r}, the first method ('none' is not run; "
+                "choose another with --reference-method)"
+            )
+    settings = _settings(args)
     datasets: list = list(args.datasets or ([] if args.csv else _DATASETS))
     targets = args.target * len(args.csv) if len(args.target) == 1 else args.target
     for path, target in zip(args.csv, targets or [None] * len(args.csv), strict=True):
         X, y = _read_csv(path, target)
         datasets.append((Path(path).stem, X, y))
     out = _prepare_out(args.out, cmp.OUTPUT_FILES)
+    max_rows = settings["max_rows"]
+    if args.quick:
+        ceiling = f", at most {max_rows} rows per data set" if max_rows else ""
+        print(
+            f"--quick: {settings['repeats']} repeat(s), {settings['max_epochs']} epochs, "
+            f"methods {', '.join(running)}{ceiling}"
+        )
     for item in datasets:
         name, y = (item, cmp.load_dataset(item).y) if isinstance(item, str) else (item[0], item[2])
-        counts = y.value_counts()
-        print(f"{name}: {len(y)} rows; " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
+        line = f"{name}: {len(y)} rows; {_counts(y)}"
+        if max_rows is not None and len(y) > max_rows:
+            keep = stratified_subsample(y.to_numpy(), max_rows, cv_floor(args.folds), args.seed)
+            line += (
+                f"\n  using a stratified subsample of {len(keep)} rows (--max-rows "
+                f"{max_rows}); {_counts(y.iloc[keep])}"
+            )
+        print(line)
     writer = _RowWriter(out / "results.csv")
     try:
         results = cmp.compare(
             datasets=datasets,
             methods=methods,
             references=args.references,
-            repeats=args.repeats,
+            repeats=settings["repeats"],
             folds=args.folds,
             seed=args.seed,
             n_jobs=args.n_jobs,
-            max_epochs=args.max_epochs or 60,
+            max_epochs=settings["max_epochs"],
             lr=args.lr,
             batch_size=args.batch_size,
             progress=not args.quiet,
             on_result=writer,
+            max_rows=max_rows,
         )
     except KeyboardInterrupt:
         print(
@@ -264,12 +433,17 @@ def _run_compare(args, argv: list[str]) -> int:
     finally:
         writer.close()
     command = shlex.join(["wsample-sk", *argv])
-    paths = cmp.write_report(
-        results, out, metric=args.metric, reference=args.reference_method, command=command
-    )
+    try:
+        paths = cmp.write_report(
+            results, out, metric=args.metric, reference=reference, command=command
+        )
+    except OSError as exc:
+        raise _fail(f"cannot write the report into --out {out}: {exc.strerror or exc}") from None
     print()
     shown = list(dict.fromkeys([args.metric, "average_precision", "brier", "fit_seconds"]))
     print(cmp.format_table(results, shown))
+    for note in omitted(running, len(datasets), reference).values():
+        print(note)
     print(f"\nreport: {paths['html']}\nwrote " + ", ".join(p.name for p in paths.values()))
     return 0
 
@@ -280,7 +454,24 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _check_args(args)
     os.environ.setdefault("PYTHONWARNINGS", "ignore")  # workers: no warnings over the bar
-    return _run_compare(args, argv)
+    try:
+        return _run_compare(args, argv)
+    except KeyboardInterrupt:  # outside the fits (which report what they kept)
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    except MemoryError:
+        if os.environ.get(_DEBUG):
+            raise
+        raise _fail(
+            "out of memory; try --max-rows (a subsample), fewer --n-jobs or a smaller --batch-size"
+        ) from None
+    except Exception as exc:  # a bug, not a user's mistake: still one line, unless asked
+        if os.environ.get(_DEBUG):
+            raise
+        raise _fail(
+            f"unexpected {type(exc).__name__}: {exc} (set {_DEBUG}=1 to see the traceback; "
+            "please report it)"
+        ) from None
 
 
 if __name__ == "__main__":  # pragma: no cover
