@@ -29,8 +29,8 @@ from skorch import NeuralNetClassifier
 
 from .._classifier import WeightedSamplingClassifier
 from ..losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
-from ..sampling import BatchComposition, ClassQuotas
 from ..modules import MLP
+from ..sampling import BatchComposition, ClassQuotas
 
 __all__ = ["DEFAULT_METHODS", "METHODS", "REFERENCES", "make_method", "make_preprocessor"]
 
