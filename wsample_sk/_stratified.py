@@ -72,7 +72,19 @@ def resolve_class_counts(
     y = np.asarray(y)
     classes, counts = np.unique(y, return_counts=True)
     natural = dict(zip(classes.tolist(), counts.tolist(), strict=True))
-    resolved = check_sampling_strategy(sampling_strategy, y, sampling_type)
+    if not (
+        isinstance(sampling_strategy, (str, Mapping))
+        or callable(sampling_strategy)
+        or (isinstance(sampling_strategy, float) and not isinstance(sampling_strategy, bool))
+    ):
+        raise TypeError(
+            "sampling_strategy must be a float, a str, a dict or a callable, as for "
+            f"imbalanced-learn's samplers; got {sampling_strategy!r}."
+        )
+    try:
+        resolved = check_sampling_strategy(sampling_strategy, y, sampling_type)
+    except ValueError as exc:  # imbalanced-learn's words, with the parameter's name
+        raise ValueError(f"sampling_strategy={sampling_strategy!r}: {exc}") from None
     out = dict(natural)
     for label, n in resolved.items():
         label = label.item() if hasattr(label, "item") else label
@@ -326,7 +338,7 @@ class BalancedBatchSampler(_EpochSampler):
             num_batches = max(1, len(y) // self.batch_size)
         self.num_batches = check_count(num_batches, "num_batches")
         self.batches_per_rank = math.ceil(self.num_batches / self.num_replicas)
-        check_num_draws(self.num_batches * self.batch_size)
+        check_num_draws(self.num_batches * self.batch_size, "num_batches * batch_size")
         self._n_rows = len(y)
         super().__init__(self.batches_per_rank, generator)
 
