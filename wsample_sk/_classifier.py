@@ -2,9 +2,8 @@
 
 The design, in terms of skorch's documented hooks (the fit loop is skorch's):
 
-* ``fit`` / ``partial_fit`` validate the parameters (:mod:`._params`) and
-  ``X``, ``y``, ``sample_weight`` (:mod:`._inputs`) once, at the boundary,
-  and hand skorch the caller's own ``X`` and ``y``;
+* ``fit`` / ``partial_fit`` validate the parameters (:mod:`._params`) and the
+  data (:mod:`._inputs`) once, and hand skorch the caller's ``X`` and ``y``;
 * the class mix is owned by a default callback,
   :class:`~wsample_sk.callbacks.ClassMixSchedule` (``callbacks__class_mix``),
   which builds the fit's plan when ``get_iterator`` builds the training
@@ -333,7 +332,7 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         return self
 
     def check_data(self, X: Any, y: Any = None) -> None:
-        """Nothing left to check: ``fit`` validated ``X`` and ``y`` already."""
+        """Nothing left to check: ``fit`` validated ``X`` and ``y``."""
 
     def initialize_module(self):
         """Build the module; the default MLP is sized from the fitted data.
