@@ -620,12 +620,12 @@ class DistributedWeightedSampler(_EpochSampler):
         self.seed, self.drop_last = check_count(seed, "seed", min_val=0), bool(drop_last)
         total = self.sampler.num_samples
         per_rank = total // self.num_replicas if drop_last else -(-total // self.num_replicas)
-        check_num_draws(per_rank * self.num_replicas, "num_samples padded for num_replicas")
         if per_rank == 0:
             raise ValueError(
                 f"{total} draws cannot be shared by {self.num_replicas} replicas "
                 "with drop_last=True."
             )
+        check_num_draws(per_rank * self.num_replicas, "num_samples padded for num_replicas")
         super().__init__(per_rank, None)
         self.set_epoch(0)
         self._base_seed = self.seed
