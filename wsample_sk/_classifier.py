@@ -28,7 +28,7 @@ from skorch.dataset import Dataset as SkorchDataset
 from skorch.utils import _infer_predict_nonlinearity, is_dataset
 
 from . import _parallel
-from ._criteria import per_sample, single_criterion
+from ._criteria import per_sample, single_criterion, weighted_loss, weights_of_batch
 from ._inputs import (
     FitData,
     default_module_sizes,
@@ -49,7 +49,7 @@ from ._params import (
     reject_old_spellings,
     stored_privately,
 )
-from ._prediction import adjusted_scores, check_probabilities, natural_posterior, prior_property
+from ._prediction import corrected_probabilities, decide, is_multi_label, prior_property
 from ._schedule import ClassMixSchedule, StopOnNonFiniteLoss, find_class_mix
 from ._seeding import derive_seed, fit_seed, seed_torch, seeded_torch
 from .modules import MLP
@@ -227,6 +227,7 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = False
         tags.input_tags.sparse = True
+        tags.classifier_tags.multi_label = True
         return tags
 
     def _check_deprecated_params(self, **kwargs: Any) -> None:
@@ -309,7 +310,7 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         if get_config()["enable_metadata_routing"]:
             process_routing(self, method, **fit_params)  # unrequested metadata: refused now
         data = fit_data(self, X, y, sample_weight, reset=reset, classes=classes)
-        check_labels_known(data.codes, *levers)
+        check_labels_known(data.codes if data.indicator is None else data.indicator, *levers)
         self.sampling_, self.class_weight_ = levers
         if data.n_inputs is not None:
             self._default_module_sizes = {"n_features": data.n_inputs}
@@ -409,31 +410,39 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
             return NeuralNetClassifier.get_loss(self, y_pred, y_true, X=X, training=training)
 
     def get_loss(self, y_pred: Any, y_true: Any, X: Any = None, training: bool = False):
-        """The criterion's loss of a batch whose targets are class labels.
+        """The criterion's loss of a batch whose targets are class labels (or an indicator).
 
         Labels become output positions first; during training each row's
         loss is multiplied by its loss weight (``class_weight``,
-        ``sample_weight_in="loss"``).
+        ``sample_weight_in="loss"``; for multi-label targets ``class_weight``
+        weighs each label's positives).
         """
         data = self._fit_data
         codec = data.codec if data is not None else TargetCodec(output_labels(self))
         y_true = codec(y_true)
-        mix = find_class_mix(self) if training else None
-        plan = getattr(mix, "plan_", None)
-        weights = plan.loss_weights() if plan is not None else None
-        if weights is None:
-            loss = super().get_loss(y_pred, y_true, X=X, training=training)
-        else:
-            losses = self.per_sample_loss(y_pred, y_true, X=X, training=training)
-            losses = losses * weights.to(losses.device, losses.dtype)
-            loss = losses.sum() if self.criterion_.reduction == "sum" else losses.mean()
-        return loss
+        plan = getattr(find_class_mix(self), "plan_", None) if training else None
+        rows, positives = weights_of_batch(plan)
+        if rows is None and positives is None:
+            return super().get_loss(y_pred, y_true, X=X, training=training)
+        losses = self.per_sample_loss(y_pred, y_true, X=X, training=training)
+        return weighted_loss(self.criterion_, losses, y_true, rows, positives)
+
+    def initialize_criterion(self):
+        """skorch's criterion; ``CrossEntropyLoss`` becomes ``BCEWithLogitsLoss`` for
+        a multi-label target."""
+        multi = self._fit_data is not None and self._fit_data.indicator is not None
+        if multi and self.criterion is torch.nn.CrossEntropyLoss:
+            self.criterion_ = torch.nn.BCEWithLogitsLoss(**self.get_params_for("criterion"))
+            return self
+        return super().initialize_criterion()
 
     # -- prediction ------------------------------------------------------------
     def _get_predict_nonlinearity(self):
         if self._auto_nonlinearity():
             self.check_is_fitted()
             criterion = single_criterion(self)
+            if is_multi_label(self):  # one independent probability per label
+                return getattr(criterion, "probabilities", torch.sigmoid)
             if getattr(criterion, "takes_logits", False):
                 # the probabilities the loss models (LDAM: of its scaled logits)
                 return getattr(criterion, "probabilities", partial(torch.softmax, dim=-1))
@@ -447,8 +456,9 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         """Class probabilities, columns in the order of ``classes_``.
 
         With ``predict_nonlinearity="auto"`` rows are probabilities whatever
-        the criterion (else a clear error); ``proba_correction="prior"``
-        corrects them to the natural class mix.
+        the criterion (else a clear error); one independent probability per
+        label for multi-label targets. ``proba_correction="prior"`` corrects
+        them to the natural class (or label) frequencies.
 
         Parameters
         ----------
@@ -461,15 +471,14 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         proba = super().predict_proba(X)
         if not self._auto_nonlinearity():
             return proba
-        proba = check_probabilities(self, np.asarray(proba, dtype=np.float64))
-        if self.proba_correction == "prior":
-            proba = natural_posterior(self, proba, "proba_correction")
-        return proba
+        return corrected_probabilities(self, proba)
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted class labels (from ``classes_``; output positions when unknown).
 
-        The largest output (prior-corrected, or logit-adjusted) of each row.
+        The largest output (prior-corrected, or logit-adjusted) of each row;
+        for multi-label targets the 0/1 indicator of the labels whose
+        (corrected, or adjusted) probability passes one half.
 
         Parameters
         ----------
@@ -477,24 +486,8 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
-        if self.logit_adjustment is not None:
-            if not self._auto_nonlinearity():
-                raise ValueError("logit_adjustment needs predict_nonlinearity='auto'.")
-            proba = NeuralNetClassifier.predict_proba(self, X)
-            scores = adjusted_scores(self, proba, self.logit_adjustment)
-        elif self.proba_correction is not None and self._auto_nonlinearity():
-            scores = self.predict_proba(X)
-        else:  # the decision needs the ranking of the outputs only
-            scores = NeuralNetClassifier.predict_proba(self, X)
-        positions = np.asarray(scores).argmax(axis=1)
-        labels = output_labels(self)
-        if labels is None:
-            return positions
-        if positions.size and positions.max() >= len(labels):
-            raise ValueError(
-                f"The module has more outputs than there are classes ({len(labels)}); "
-                "its output size must match the classes."
-            )
-        return labels[positions]
+        if self.logit_adjustment is not None and not self._auto_nonlinearity():
+            raise ValueError("logit_adjustment needs predict_nonlinearity='auto'.")
+        return decide(self, NeuralNetClassifier.predict_proba(self, X))

@@ -16,13 +16,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+import torch
 
 __all__ = [
     "counted_criteria",
     "give_class_counts",
+    "give_label_counts",
     "give_training_mix",
     "per_sample",
     "single_criterion",
+    "weighted_loss",
+    "weights_of_batch",
 ]
 
 
@@ -40,8 +44,19 @@ def counted_criteria(net: Any) -> Iterator[Any]:
             yield criterion
 
 
+def _criteria_of(net: Any) -> Iterator[Any]:
+    for name in net._criteria:
+        yield name, _unwrapped(getattr(net, name + "_", None))
+
+
 def give_class_counts(net: Any, counts: np.ndarray, classes: np.ndarray | None) -> None:
     """Hand the training part's class counts to every criterion that takes them."""
+    for _, criterion in _criteria_of(net):
+        if getattr(criterion, "multi_label", False):
+            raise ValueError(
+                f"{type(criterion).__name__} is a multi-label loss; y holds one label per "
+                "row (pass a 0/1 indicator matrix, or a single-label criterion)."
+            )
     for criterion in counted_criteria(net):
         if not len(counts):
             raise ValueError(
@@ -56,6 +71,20 @@ def give_class_counts(net: Any, counts: np.ndarray, classes: np.ndarray | None) 
                 "criterion__class_counts=[...] or a train_split that keeps them."
             )
         criterion.set_class_counts(counts)
+
+
+def give_label_counts(net: Any, counts: np.ndarray, n_samples: int) -> None:
+    """Hand a multi-label training part's positives per label to the losses that take them."""
+    for name, criterion in _criteria_of(net):
+        if hasattr(criterion, "set_class_counts"):
+            raise ValueError(
+                f"{type(criterion).__name__} takes one label per row; y is a multi-label "
+                "indicator (use BCEWithLogitsLoss or a multi-label loss of wsample_sk.losses)."
+            )
+        if hasattr(criterion, "set_label_counts") and (
+            "label_counts" not in net.get_params_for(name)
+        ):
+            criterion.set_label_counts(counts, n_samples)
 
 
 def give_training_mix(net: Any, mix: np.ndarray) -> None:
@@ -90,3 +119,36 @@ def per_sample(criterion: Any) -> Iterator[None]:
         yield
     finally:
         criterion.reduction = reduction
+
+
+def weights_of_batch(plan: Any) -> tuple[Any, Any]:
+    """The running batch's row loss weights and the labels' positive weights (or ``None``)."""
+    if plan is None:
+        return None, None
+    positives = plan.label_pos_weights() if hasattr(plan, "label_pos_weights") else None
+    return plan.loss_weights(), positives
+
+
+def weighted_loss(
+    criterion: Any, losses: torch.Tensor, y_true: torch.Tensor, rows: Any, positives: Any
+) -> torch.Tensor:
+    """Per-row (or per-element) losses weighted, then reduced as the criterion says.
+
+    Element-wise losses (n, L) of a multi-label criterion get each label's
+    positive weight, then the mean over labels; per-row losses then get the
+    rows' weights.
+    """
+    if losses.dim() == 2:
+        if positives is not None:
+            pos = positives.to(losses.device, losses.dtype)
+            losses = losses * (y_true.to(losses.dtype) * (pos - 1.0) + 1.0)
+        losses = losses.sum(dim=1) if criterion.reduction == "sum" else losses.mean(dim=1)
+    elif positives is not None:
+        raise ValueError(
+            f"class_weight weighs each label's positives, which needs element-wise losses "
+            f"(n, n_labels) such as BCEWithLogitsLoss's; {type(criterion).__name__} gives "
+            "one per row (use its own class weights, e.g. alpha)."
+        )
+    if rows is not None:
+        losses = losses * rows.to(losses.device, losses.dtype)
+    return losses.sum() if criterion.reduction == "sum" else losses.mean()

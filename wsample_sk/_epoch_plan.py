@@ -52,6 +52,8 @@ class TrainingPart:
         The validated ``sample_weight`` of the training rows.
     seed : int
         The fit's seed; the draws of epoch ``e`` derive from it and ``e``.
+    indicator : sparse matrix of shape (n, n_labels) or None
+        Multi-label targets (then ``labels`` and ``codes`` are ``None``).
     """
 
     n: int
@@ -60,10 +62,13 @@ class TrainingPart:
     classes: np.ndarray | None
     sample_weight: np.ndarray | None
     seed: int
+    indicator: Any = None
 
     @property
     def class_counts(self) -> np.ndarray:
-        """Training rows per class (empty when the labels are unknown)."""
+        """Training rows per class, or positives per label (empty when unknown)."""
+        if self.indicator is not None:
+            return np.asarray(self.indicator.sum(axis=0)).ravel().astype(np.int64)
         if self.codes is None or self.classes is None:
             return np.zeros(0, dtype=np.int64)
         return np.bincount(self.codes, minlength=len(self.classes))

@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.utils import check_array
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import column_or_1d, validate_data
 from skorch.dataset import Dataset as SkorchDataset
 from skorch.dataset import get_len
@@ -26,6 +26,7 @@ from skorch.utils import data_from_dataset, is_dataset, is_pandas_ndframe, to_nu
 from ._epoch_plan import TrainingPart
 from ._labels import TargetCodec, encode
 from ._loading import ArrayDataset, is_dict, rows_in, to_tensors
+from ._multilabel import check_label_matrix
 from ._validation import check_sampling_weights
 
 __all__ = [
@@ -50,6 +51,7 @@ class FitData:
     n_inputs: int | None  # per-sample input size, for the default MLP
     codec: TargetCodec  # labels of a batch to output positions
     seed: int = 0  # set once the module is initialised
+    indicator: Any = None  # multi-label targets: a CSR 0/1 matrix (labels, codes are None)
 
 
 def _is_table_list(X: Any) -> bool:
@@ -71,6 +73,11 @@ def for_skorch(data: Any, validated: Any) -> Any:
     if is_pandas_ndframe(data) or (isinstance(data, (list, tuple)) and not _is_table_list(data)):
         return data
     return validated
+
+
+def _as_seen(y: Any, targets: np.ndarray) -> Any:
+    """A multi-label ``y`` as skorch's callbacks see it: as given if one array, else 2-D."""
+    return y if isinstance(y, (np.ndarray, torch.Tensor)) or is_pandas_ndframe(y) else targets
 
 
 def _one_row_batch(x: Any) -> Any:
@@ -151,6 +158,39 @@ def inputs_per_sample(inputs: Any) -> int:
     return int(np.prod(shape)) if len(shape) else 1
 
 
+def _is_table(y: Any) -> bool:
+    """A 2-D target with more than one column (an indicator matrix, or an error)."""
+    if sp.issparse(y):
+        return True
+    shape = getattr(y, "shape", None)
+    if shape is None and isinstance(y, (list, tuple)) and len(y):
+        shape = np.shape(y) if isinstance(y[0], (list, tuple, np.ndarray)) else None
+    return shape is not None and (len(shape) > 2 or (len(shape) == 2 and shape[1] > 1))
+
+
+def check_indicator(y: Any, n: int) -> Any:
+    """A multi-label target as a CSR 0/1 matrix; anything else 2-D is a clear error."""
+    y = to_numpy(y) if isinstance(y, torch.Tensor) else y
+    if not sp.issparse(y) and np.ndim(y) > 2:
+        raise ValueError(
+            f"y must be 1-D (one label per row) or a 2-D 0/1 indicator matrix (multi-label); "
+            f"got an array of shape {np.shape(y)}."
+        )
+    kind = type_of_target(y)
+    if kind != "multilabel-indicator":
+        raise ValueError(
+            f"y is a 2-D target of type {kind!r}; {_NAME} takes one label per row (1-D y) "
+            "or a 0/1 indicator matrix (multi-label), not multi-output multi-class targets."
+        )
+    indicator, rows, _ = check_label_matrix(y, name="y")
+    if rows != n:
+        raise ValueError(f"X has {n} samples but y has {rows}; they must match.")
+    return indicator
+
+
+_NAME = "WeightedSamplingClassifier"
+
+
 def check_labels(y: Any, n: int) -> np.ndarray:
     """``y`` as 1-D class labels, one per sample."""
     y = column_or_1d(to_numpy(y) if isinstance(y, torch.Tensor) else y, warn=True)
@@ -227,6 +267,26 @@ def _dataset_labels(X: Any, y: Any, n: int) -> np.ndarray | None:
         return None  # targets not readable: no class-level lever can apply
 
 
+def _multi_label_data(net, X, dataset, indicator, sample_weight, n_inputs, reset) -> FitData:
+    """A 0/1 indicator target: ``classes_`` are the label columns, as MLPClassifier's."""
+    n, n_labels = indicator.shape
+    if not reset and not getattr(net, "multi_label_", False):
+        raise ValueError(
+            "y is a multi-label indicator, but the model was fitted on one label per row."
+        )
+    if net.classes is not None and len(net.classes) and len(net.classes) != n_labels:
+        raise ValueError(f"classes names {len(net.classes)} labels but y has {n_labels} columns.")
+    if not reset and len(net.classes_inferred_) != n_labels:
+        raise ValueError(
+            f"y has {n_labels} label columns; the model was fitted on {len(net.classes_inferred_)}."
+        )
+    net.multi_label_, net.classes_inferred_ = True, np.arange(n_labels)
+    if sample_weight is not None:
+        sample_weight = check_sampling_weights(sample_weight, n)
+    codec = TargetCodec(None, multi_label=True)
+    return FitData(X, dataset, None, None, sample_weight, n_inputs, codec, indicator=indicator)
+
+
 def fit_data(net: Any, X: Any, y: Any, sample_weight: Any, *, reset: bool, classes: Any) -> FitData:
     """Validate one fit's data at the boundary, once."""
     if is_dataset(X):
@@ -246,14 +306,19 @@ def fit_data(net: Any, X: Any, y: Any, sample_weight: Any, *, reset: bool, class
             )
         inputs = validate_inputs(net, X, reset=reset)
         n = get_len(inputs)
-        labels = check_labels(y, n)
+        indicator = check_indicator(y, n) if _is_table(y) else None
+        labels = check_labels(y, n) if indicator is None else None
+        targets = labels if indicator is None else indicator.toarray().astype(np.float32)
         n_inputs = inputs_per_sample(inputs) if net.module is None else None
         custom = net.dataset is not SkorchDataset or net.get_params_for("dataset")
         dataset = None
         if not custom:
-            dataset = ArrayDataset(
-                for_skorch(X, inputs), for_skorch(y, labels), inputs=inputs, labels=labels
-            )
+            y_seen = for_skorch(y, targets) if indicator is None else _as_seen(y, targets)
+            dataset = ArrayDataset(for_skorch(X, inputs), y_seen, inputs=inputs, labels=targets)
+    if indicator is not None:
+        return _multi_label_data(net, X, dataset, indicator, sample_weight, n_inputs, reset)
+    if reset:
+        net.multi_label_ = False
     _learn_classes(net, labels, reset, classes)
     known = output_labels(net)
     codes = None
@@ -280,7 +345,10 @@ def training_part(net: Any, data: FitData, dataset_train: Any) -> TrainingPart:
     """
     rows = rows_in(dataset_train, data.dataset)
     needs_rows = (
-        net.sampling_ is not None or net.class_weight_ is not None or data.sample_weight is not None
+        net.sampling_ is not None
+        or net.class_weight_ is not None
+        or data.sample_weight is not None
+        or data.indicator is not None
     )
     if rows is None and needs_rows:
         raise ValueError(
@@ -299,4 +367,5 @@ def training_part(net: Any, data: FitData, dataset_train: Any) -> TrainingPart:
         classes=output_labels(net),
         sample_weight=part(data.sample_weight),
         seed=data.seed,
+        indicator=part(data.indicator),
     )

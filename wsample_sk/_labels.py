@@ -72,7 +72,8 @@ class TargetCodec:
     tensor([1, 0, 1])
     """
 
-    def __init__(self, classes: np.ndarray | None) -> None:
+    def __init__(self, classes: np.ndarray | None, *, multi_label: bool = False) -> None:
+        self.multi_label = multi_label  # an indicator matrix: float targets, as they are
         self.classes = None if classes is None else np.asarray(classes)
         self.unknown = self.classes is None
         self.identity = self.unknown or (
@@ -86,6 +87,9 @@ class TargetCodec:
             self._order = torch.as_tensor(order, dtype=torch.int64)
 
     def __call__(self, y: Any) -> Any:
+        if self.multi_label and y is not None:
+            y = torch.as_tensor(y)
+            return y if y.is_floating_point() else y.float()
         if self.unknown or y is None:
             return y  # labels unknown (a Dataset without targets): as the dataset gives them
         if self.identity:  # positions already; the criterion wants int64

@@ -13,11 +13,21 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import torch
+from scipy.special import expit, logit
 from skorch.callbacks import Checkpoint, EarlyStopping
 
 from ._criteria import single_criterion
 
-__all__ = ["adjusted_scores", "check_probabilities", "kept_priors", "natural_posterior"]
+__all__ = [
+    "adjusted_scores",
+    "check_probabilities",
+    "corrected_probabilities",
+    "decide",
+    "is_multi_label",
+    "kept_priors",
+    "natural_posterior",
+]
 
 
 def _kept_epoch(net: Any) -> int | None:
@@ -137,3 +147,91 @@ def adjusted_scores(net: Any, proba: np.ndarray, tau: float) -> np.ndarray:
         scores = np.log(natural) - tau * np.log(class_prior)
     scores[:, (class_prior == 0) | (sampling_prior == 0)] = -np.inf
     return scores
+
+
+def is_multi_label(net: Any) -> bool:
+    """Whether the model predicts a 0/1 indicator (fitted so, or restored with such a loss)."""
+    flag = vars(net).get("multi_label_")
+    if flag is not None:
+        return bool(flag)
+    criterion = single_criterion(net)
+    return isinstance(criterion, torch.nn.BCEWithLogitsLoss) or bool(
+        getattr(criterion, "multi_label", False)
+    )
+
+
+def _label_probabilities(proba: np.ndarray) -> np.ndarray:
+    bad = ~np.isfinite(proba) | (proba < -1e-6) | (proba > 1 + 1e-6)
+    if bad.any():
+        i, j = (int(v[0]) for v in np.nonzero(bad))
+        raise ValueError(
+            f"The module's output for row {i}, label {j} is {proba[i, j]!r}, not a probability; "
+            "a multi-label module returns one logit per label."
+        )
+    return np.clip(proba, 0.0, 1.0)
+
+
+def natural_label_posterior(net: Any, proba: np.ndarray, parameter: str) -> np.ndarray:
+    """Per label: logit p' = logit p − logit q_l + logit π_l (the binary prior correction).
+
+    Labels whose trained (q) or natural (π) positive rate is 0 or 1 keep their
+    probability. Exact when a row's draw weight depends on that label alone;
+    with weights that mix labels (class-aware draws) an approximation.
+    """
+    class_prior, sampling_prior = require_priors(net, parameter)
+    if len(class_prior) != proba.shape[1]:
+        raise ValueError(
+            f"{parameter}: history records {len(class_prior)} labels but the module has "
+            f"{proba.shape[1]} outputs."
+        )
+    ok = (class_prior > 0) & (class_prior < 1) & (sampling_prior > 0) & (sampling_prior < 1)
+    out = proba.copy()
+    with np.errstate(divide="ignore"):
+        shift = logit(class_prior[ok]) - logit(sampling_prior[ok])
+        out[:, ok] = expit(logit(proba[:, ok]) + shift)
+    return out
+
+
+def corrected_probabilities(net: Any, raw: Any) -> np.ndarray:
+    """``predict_proba``'s rows checked, and prior-corrected if asked."""
+    proba = np.asarray(raw, dtype=np.float64)
+    correct = net.proba_correction == "prior"
+    if is_multi_label(net):
+        proba = _label_probabilities(proba)
+        return natural_label_posterior(net, proba, "proba_correction") if correct else proba
+    proba = check_probabilities(net, proba)
+    return natural_posterior(net, proba, "proba_correction") if correct else proba
+
+
+def decide(net: Any, raw: Any) -> np.ndarray:
+    """Labels (or the 0/1 indicator) from the module's probabilities."""
+    from ._inputs import output_labels
+
+    tau = net.logit_adjustment
+    if is_multi_label(net):
+        proba = _label_probabilities(np.asarray(raw, dtype=np.float64))
+        if tau is None:
+            proba = natural_label_posterior(net, proba, "proba_correction") if (
+                net.proba_correction == "prior") else proba  # fmt: skip
+            return (proba > 0.5).astype(np.int64)
+        class_prior, _ = require_priors(net, "logit_adjustment")
+        natural = natural_label_posterior(net, proba, "logit_adjustment")
+        with np.errstate(divide="ignore"):  # positive iff p / π^τ > (1 − p) / (1 − π)^τ
+            scores = logit(natural) - tau * logit(np.clip(class_prior, 1e-12, 1 - 1e-12))
+        return (scores > 0).astype(np.int64)
+    if tau is not None:
+        scores = adjusted_scores(net, raw, tau)
+    elif net.proba_correction is not None and isinstance(net.predict_nonlinearity, str):
+        scores = corrected_probabilities(net, raw)
+    else:  # the decision needs the ranking of the outputs only
+        scores = raw
+    positions = np.asarray(scores).argmax(axis=1)
+    labels = output_labels(net)
+    if labels is None:
+        return positions
+    if positions.size and positions.max() >= len(labels):
+        raise ValueError(
+            f"The module has more outputs than there are classes ({len(labels)}); "
+            "its output size must match the classes."
+        )
+    return labels[positions]

@@ -26,8 +26,9 @@ import torch
 from skorch.callbacks import Callback
 
 from . import _parallel
-from ._criteria import give_class_counts, give_training_mix
+from ._criteria import give_class_counts, give_label_counts, give_training_mix
 from ._epoch_plan import EpochPlan, TrainingPart
+from ._multilabel_plan import MultiLabelPlan
 
 __all__ = ["ClassMixSchedule", "StopOnNonFiniteLoss", "find_class_mix"]
 
@@ -83,7 +84,8 @@ class ClassMixSchedule(Callback):
         recorded = [row["class_mix_epochs"] for row in net.history if "class_mix_epochs" in row]
         length = recorded[-1] if recorded else epochs_done + net.max_epochs
         size = net.get_params_for("iterator_train").get("batch_size", net.batch_size)
-        self.plan_ = EpochPlan(
+        plan = EpochPlan if part.indicator is None else MultiLabelPlan
+        self.plan_ = plan(
             part,
             net.sampling_,
             net.class_weight_,
@@ -93,14 +95,17 @@ class ClassMixSchedule(Callback):
             world=_parallel.world(),
         )
         self.plan_.warn_unreachable()
-        give_class_counts(net, self.plan_.class_counts, part.classes)
+        if part.indicator is None:
+            give_class_counts(net, self.plan_.class_counts, part.classes)
+        else:
+            give_label_counts(net, self.plan_.class_counts, part.n)
         return self.plan_
 
     def on_epoch_begin(self, net: Any, **kwargs: Any) -> None:
         if self.plan_ is None:
             return
         self.plan_.begin_epoch(len(net.history) - 1)
-        if len(self.plan_.sampling_prior):
+        if len(self.plan_.sampling_prior) and self.plan_.part.indicator is None:
             give_training_mix(net, np.asarray(self.plan_.sampling_prior))
 
     def on_epoch_end(self, net: Any, **kwargs: Any) -> None:

@@ -61,6 +61,8 @@ WEIGHT_NAMES = ("balanced", "sqrt", "effective")
 """Class-level weights by name."""
 SCHEDULES = ("constant", "deferred", "progressive")
 """When class-level weights apply."""
+LABEL_RULES = ("class_aware", "mean", "max")
+"""How per-label weights become a row's draw weight, for multi-label targets."""
 _QUOTA_NAMES = {"auto", "minority", "majority", "not minority", "not majority", "all"}
 _DEFAULT_BETA = 0.999
 _DEFAULT_START = 0.8
@@ -226,6 +228,15 @@ class WeightedDraws(_ClassWeighting):
         Draws per epoch: ``None`` the training size (without replacement,
         the rows with a positive weight), an int a count, a float a multiple
         of the training size.
+    label_rule : {"class_aware", "mean", "max"}, default=None
+        Multi-label targets only: how the class-level weights (one per
+        label, from the labels' positive counts) become a row's draw
+        probability. ``"class_aware"`` (``None``): pick a label in proportion
+        to its weighted mass, then one of its positive rows (Shen et al.
+        2016; with ``"balanced"`` every label is picked equally often; rows
+        without a positive label are never drawn); ``"mean"`` / ``"max"``: a
+        row weighs the mean / largest weight of its positive labels (rows
+        without one weigh as one more class, 1 / their share).
 
     Examples
     --------
@@ -238,6 +249,7 @@ class WeightedDraws(_ClassWeighting):
 
     replacement: bool = True
     samples_per_epoch: int | float | None = None
+    label_rule: str | None = None
 
     def check(self, name: str = "sampling") -> WeightedDraws:
         """Validate every argument; return the canonical spec (a new object)."""
@@ -249,6 +261,17 @@ class WeightedDraws(_ClassWeighting):
                 _check_int(spe, f"{name}__samples_per_epoch", 1)
             else:
                 check_real(spe, f"{name}__samples_per_epoch", 0.0, 1e9, closed="right")
+        if self.label_rule is not None:
+            if self.label_rule not in LABEL_RULES:
+                raise ValueError(
+                    f"{name}__label_rule must be one of {list(LABEL_RULES)}; "
+                    f"got {self.label_rule!r}."
+                )
+            if not self.class_level:
+                raise ValueError(
+                    f"{name}__label_rule combines class-level weights over a row's labels; "
+                    f"it does not apply to weights={self.weights!r}."
+                )
         return dataclasses.replace(self, **changes)
 
 
