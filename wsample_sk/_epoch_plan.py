@@ -207,6 +207,11 @@ class EpochPlan:
     ) -> None:
         self.part = part
         self.n, self.codes, self.classes = part.n, part.codes, part.classes
+        if part.indicator is None and getattr(sampling, "label_rule", None) is not None:
+            raise ValueError(
+                f"sampling={sampling!r}: label_rule applies to multi-label targets only; "
+                "y holds one label per row."
+            )
         self.length = max(int(length), 1)
         in_loss = sample_weight_in == "loss"
         if sampling is None and part.sample_weight is not None and not in_loss:

@@ -280,6 +280,11 @@ def _multi_label_data(net, X, dataset, indicator, sample_weight, n_inputs, reset
         raise ValueError(
             f"y has {n_labels} label columns; the model was fitted on {len(net.classes_inferred_)}."
         )
+    if getattr(net.train_split, "stratified", False):
+        raise ValueError(
+            "train_split stratifies by one label per row, which a multi-label y does not "
+            "have; pass ValidSplit(cv, stratified=False) (or a split of your own)."
+        )
     net.multi_label_, net.classes_inferred_ = True, np.arange(n_labels)
     if sample_weight is not None:
         sample_weight = check_sampling_weights(sample_weight, n)
