@@ -23,10 +23,12 @@ class-mix callback) and ``_epoch_plan`` (its per-fit plan), ``_iterators``
 (the loaders), ``_criteria`` (feeding the losses), ``_prediction`` (corrected
 probabilities), ``_samplers``, ``_stratified`` (exact class quotas),
 ``_loading`` (batch-at-once loading), ``_strategies``, ``_validation``,
-``_labels``, ``_seeding`` and ``_parallel``.
+``_labels``, ``_seeding`` and ``_parallel``; ``_multilabel`` (draws over label
+sets) and ``_multilabel_plan`` (the class mix of a multi-label fit).
 """
 
 from ._classifier import WeightedSamplingClassifier
+from ._multilabel import ClassAwareSampler, class_aware_row_probabilities, rarity_weights
 from ._samplers import (
     BatchIndexSampler,
     DistributedWeightedSampler,
@@ -42,12 +44,15 @@ __version__ = "0.3.0"
 __all__ = [
     "BalancedBatchSampler",
     "BatchIndexSampler",
+    "ClassAwareSampler",
     "DistributedWeightedSampler",
     "PermutationSampler",
     "StratifiedSampler",
     "WeightedSampler",
     "WeightedSamplingClassifier",
     "check_sampling_weights",
+    "class_aware_row_probabilities",
     "class_sampling_distribution",
     "compute_sampling_weights",
+    "rarity_weights",
 ]

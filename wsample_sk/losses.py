@@ -1,4 +1,8 @@
-"""Imbalance-aware losses on logits, aware of the class counts.
+"""Imbalance-aware losses on logits, aware of the class (or label) counts.
+
+The first three take one label per row (the *class counts*); the multi-label
+losses below take a 0/1 indicator target (the *label counts*, positives per
+label, through :meth:`set_label_counts`).
 
 ==========================  ==============================================  ==================
 loss                        per sample, for logits *z* and true class *y*   reference
