@@ -21,6 +21,7 @@ from wsample_sk import (
     WeightedSamplingClassifier,
 )
 from wsample_sk._schedule import find_class_mix
+from wsample_sk.losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
 from wsample_sk.sampling import BatchComposition, ClassQuotas
 
 Y = np.array(["a"] * 60 + ["b"] * 30 + ["c"] * 10)
@@ -282,6 +283,9 @@ class StopAfter(Callback):
         dict(sampling="progressive"),
         dict(sampling="deferred", sampling__start=3),
         dict(sampling="sqrt", class_weight="deferred", class_weight__start=5),
+        dict(criterion=LogitAdjustedLoss, sampling="balanced", proba_correction="prior"),
+        dict(criterion=LDAMLoss, class_weight="deferred", class_weight__start=5),
+        dict(criterion=FocalLoss, criterion__alpha="balanced"),
     ],
 )
 def test_interrupted_fit_resumed_from_a_checkpoint_ends_the_same(tmp_path, params):
@@ -296,6 +300,8 @@ def test_interrupted_fit_resumed_from_a_checkpoint_ends_the_same(tmp_path, param
     assert len(resumed.history) == 6
     for a, b in zip(straight.module_.parameters(), resumed.module_.parameters(), strict=True):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
+    np.testing.assert_array_equal(resumed.predict_proba(X), straight.predict_proba(X))
+    np.testing.assert_array_equal(resumed.sampling_prior_, straight.sampling_prior_)
 
 
 # -- in the classifier ------------------------------------------------------------------------

@@ -296,7 +296,7 @@ def fit_data(net: Any, X: Any, y: Any, sample_weight: Any, *, reset: bool, class
     """Validate one fit's data at the boundary, once."""
     if is_dataset(X):
         n = len(X)
-        labels = _dataset_labels(X, y, n)
+        labels, indicator = _dataset_labels(X, y, n), None
         dataset, n_inputs = X, None
         if net.module is None and reset:
             first = X[0]

@@ -42,12 +42,12 @@ class MultiLabelPlan(EpochPlan):
     >>> from wsample_sk._epoch_plan import TrainingPart
     >>> from wsample_sk._multilabel_plan import MultiLabelPlan
     >>> from wsample_sk.sampling import check_sampling
-    >>> Y = sp.csr_matrix(np.array([[1, 0], [1, 0], [1, 0], [1, 1]]))
+    >>> Y = sp.csr_matrix(np.array([[1, 0], [1, 0], [1, 0], [0, 1]]))
     >>> part = TrainingPart(4, None, None, np.arange(2), None, seed=0, indicator=Y)
     >>> plan = MultiLabelPlan(part, check_sampling("balanced"), None)
     >>> plan.begin_epoch(0)
     >>> plan.sampling_prior  # share of draws carrying each label: both picked half the time
-    array([1. , 0.5])
+    array([0.5, 0.5])
     """
 
     def __init__(self, part: TrainingPart, sampling: Any, class_weight: Any, **kwargs: Any):
@@ -71,9 +71,10 @@ class MultiLabelPlan(EpochPlan):
         if len(none) or len(every):
             warnings.warn(
                 f"Label(s) {none.tolist()[:10]!r} have no positive and {every.tolist()[:10]!r} "
-                "no negative row in the training part: they are never re-weighted (weight 1), "
-                "class-aware draws never pick them, and the prior correction leaves their "
-                "probabilities as the network gives them.",
+                "no negative row in the training part: their positives are never re-weighted "
+                "in the loss (weight 1), class-aware draws never pick a label without "
+                "positives, and the prior correction leaves their probabilities as the "
+                "network gives them.",
                 UserWarning,
                 stacklevel=6,
             )

@@ -23,7 +23,7 @@ from sklearn.utils.class_weight import compute_class_weight
 
 from ._labels import encode
 from ._validation import check_sampling_weights, relative
-from .sampling import WeightedDraws
+from .sampling import WeightedDraws, check_sampling
 
 __all__ = [
     "Strategy",
@@ -365,8 +365,6 @@ def compute_sampling_weights(
     y = np.asarray(y)
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D; got shape {y.shape}.")
-    from .sampling import check_sampling
-
     spec = check_sampling(sampling, **({} if beta is None else {"beta": beta}))
     if spec is not None and not isinstance(spec, WeightedDraws):
         raise ValueError(

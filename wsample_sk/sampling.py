@@ -467,6 +467,34 @@ def _from_class(form: type, sub: dict, name: str) -> Any:
         ) from None
 
 
+_UNKNOWN = object()
+
+
+def _canonical(value: Any, sub: dict, name: str, forms: tuple, shortcut_form: type) -> Any:
+    """The validated spec of ``value`` and its ``name__x`` values; ``_UNKNOWN`` if no form fits.
+
+    ``None`` (with no sub-parameters), a form's class (built from them), a
+    form's instance (with them applied), a shortcut string, or what
+    ``shortcut_form`` takes as its first argument (a dict; for draws, a
+    callable).
+    """
+    if value is None:
+        if sub:
+            raise ValueError(f"{name}__{sorted(sub)[0]} is set but {name} is None.")
+        return None
+    if isinstance(value, type) and issubclass(value, forms):
+        spec = _from_class(value, sub, name)
+    elif isinstance(value, forms):
+        spec = _with_sub(value, sub, name)
+    elif isinstance(value, str) and value in _SHORTCUTS:
+        spec = _with_sub(shortcut_form(**_SHORTCUTS[value]), sub, name)
+    elif isinstance(value, Mapping) or (callable(value) and shortcut_form is WeightedDraws):
+        spec = _with_sub(shortcut_form(value), sub, name)
+    else:
+        return _UNKNOWN
+    return spec.check(name)
+
+
 def check_sampling(
     sampling: Any, **sub_params: Any
 ) -> WeightedDraws | ClassQuotas | BatchComposition | None:
@@ -507,36 +535,23 @@ def check_sampling(
     ...
     ValueError: sampling: beta applies to weights='effective' only; ...
     """
-    name = "sampling"
-    if sampling is None:
-        if sub_params:
-            key = sorted(sub_params)[0]
-            raise ValueError(f"{name}__{key} is set but sampling is None: it applies to nothing.")
-        return None
-    if isinstance(sampling, type) and issubclass(sampling, _SAMPLING_FORMS):
-        spec = _from_class(sampling, sub_params, name)
-    elif isinstance(sampling, _SAMPLING_FORMS):
-        spec = _with_sub(sampling, sub_params, name)
-    elif isinstance(sampling, LossWeights):
+    spec = _canonical(sampling, sub_params, "sampling", _SAMPLING_FORMS, WeightedDraws)
+    if spec is not _UNKNOWN:
+        return spec
+    if isinstance(sampling, str):
+        raise ValueError(
+            f"Unknown sampling {sampling!r}; use None, one of {list(SHORTCUTS)}, a dict "
+            "{class: weight}, a callable y -> weights, or WeightedDraws, ClassQuotas or "
+            "BatchComposition from wsample_sk.sampling."
+        )
+    if isinstance(sampling, LossWeights):
         raise InvalidParameterError(
             "sampling takes how rows are drawn; LossWeights go to class_weight=."
         )
-    elif isinstance(sampling, str):
-        if sampling not in _SHORTCUTS:
-            raise ValueError(
-                f"Unknown sampling {sampling!r}; use None, one of {list(SHORTCUTS)}, a dict "
-                "{class: weight}, a callable y -> weights, or WeightedDraws, ClassQuotas or "
-                "BatchComposition from wsample_sk.sampling."
-            )
-        spec = _with_sub(WeightedDraws(**_SHORTCUTS[sampling]), sub_params, name)
-    elif isinstance(sampling, Mapping) or callable(sampling):
-        spec = _with_sub(WeightedDraws(sampling), sub_params, name)
-    else:
-        raise InvalidParameterError(
-            "sampling must be None, a name, a dict {class: weight}, a callable y -> weights, "
-            f"or a spec from wsample_sk.sampling; got {type(sampling).__name__}."
-        )
-    return spec.check(name)
+    raise InvalidParameterError(
+        "sampling must be None, a name, a dict {class: weight}, a callable y -> weights, "
+        f"or a spec from wsample_sk.sampling; got {type(sampling).__name__}."
+    )
 
 
 def check_class_weight(class_weight: Any, **sub_params: Any) -> LossWeights | None:
@@ -562,30 +577,17 @@ def check_class_weight(class_weight: Any, **sub_params: Any) -> LossWeights | No
     >>> check_class_weight({0: 1.0, 1: 5.0})
     LossWeights({0: 1.0, 1: 5.0})
     """
-    name = "class_weight"
-    if class_weight is None:
-        if sub_params:
-            key = sorted(sub_params)[0]
-            raise ValueError(f"{name}__{key} is set but class_weight is None.")
-        return None
-    if isinstance(class_weight, type) and issubclass(class_weight, LossWeights):
-        spec = _from_class(class_weight, sub_params, name)
-    elif isinstance(class_weight, LossWeights):
-        spec = _with_sub(class_weight, sub_params, name)
-    elif isinstance(class_weight, str) and class_weight in _SHORTCUTS:
-        spec = _with_sub(LossWeights(**_SHORTCUTS[class_weight]), sub_params, name)
-    elif isinstance(class_weight, Mapping):
-        spec = _with_sub(LossWeights(class_weight), sub_params, name)
-    elif isinstance(class_weight, _SAMPLING_FORMS):
+    spec = _canonical(class_weight, sub_params, "class_weight", (LossWeights,), LossWeights)
+    if spec is not _UNKNOWN:
+        return spec
+    if isinstance(class_weight, _SAMPLING_FORMS):
         raise InvalidParameterError(
             f"class_weight takes loss weights; {type(class_weight).__name__} goes to sampling=."
         )
-    else:
-        raise ValueError(
-            f"class_weight must be None, one of {list(SHORTCUTS)}, a dict {{class: weight}} "
-            f"or a LossWeights; got {class_weight!r}."
-        )
-    return spec.check(name)
+    raise ValueError(
+        f"class_weight must be None, one of {list(SHORTCUTS)}, a dict {{class: weight}} "
+        f"or a LossWeights; got {class_weight!r}."
+    )
 
 
 def rebalances(spec: Any) -> bool:
