@@ -20,7 +20,10 @@ median of several repetitions:
    ``BalancedBatchSampler`` per draw vs ``WeightedSampler``; and the spread
    of the per-batch class mix and of validation scores across seeds for
    i.i.d. weighted draws, stratified epochs and stratified batches on the
-   comparison's built-in breast-cancer data (needs the ``compare`` extra).
+   comparison's built-in breast-cancer data (needs the ``compare`` extra);
+5. multi-label class-aware draws: ``ClassAwareSampler`` (a label, then one of
+   its rows) vs ``WeightedSampler`` over the equivalent per-row
+   probabilities, on a sparse long-tailed indicator matrix.
 """
 
 from __future__ import annotations
@@ -201,6 +204,79 @@ def bench_variance(seeds):
         }
         print(name, rows[name], flush=True)
     return {"rows": rows, "seeds": seeds, "batch": batch, "n_train": len(y_tr)}
+
+
+# -- 5. multi-label class-aware draws ---------------------------------------------------
+def long_tailed_labels(n, n_labels, seed=0):
+    """A sparse (n, n_labels) indicator whose label l is on ``0.2 / (l + 1)`` of the rows."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    counts = np.maximum(2, np.round(0.2 * n / np.arange(1, n_labels + 1))).astype(np.int64)
+    rows = np.concatenate([rng.choice(n, size=c, replace=False) for c in counts])
+    cols = np.repeat(np.arange(n_labels), counts)
+    return sp.csr_matrix((np.ones(len(rows), np.int8), (rows, cols)), shape=(n, n_labels))
+
+
+def bench_class_aware(n, n_labels, num_samples, repeats):
+    """ClassAwareSampler.draw() vs WeightedSampler.draw() on the same row probabilities."""
+    from wsample_sk import ClassAwareSampler, WeightedSampler, class_aware_row_probabilities
+
+    Y = long_tailed_labels(n, n_labels)
+    counts = np.bincount(Y.indices, minlength=n_labels)
+    rules = {
+        "uniform over labels": None,
+        "`label_weights` = sqrt(n_l)": np.sqrt(counts),
+    }
+
+    def first(build):
+        """Seconds to build a sampler and to draw its first pass; the sampler."""
+        start = time.perf_counter()
+        sampler = build()
+        setup = time.perf_counter() - start
+        start = time.perf_counter()
+        sampler.draw()  # a flat draw builds its guide table here
+        return setup, time.perf_counter() - start, sampler
+
+    def gen():
+        return torch.Generator().manual_seed(0)
+
+    WeightedSampler(np.ones(n), num_samples, generator=gen()).draw()  # warm up, untimed
+    rows = {}
+    for name, label_weights in rules.items():
+        ca_setup, ca_first, ca = first(
+            lambda lw=label_weights: ClassAwareSampler(
+                Y, num_samples, generator=gen(), label_weights=lw
+            )
+        )
+        flat_setup, flat_first, flat = first(
+            lambda lw=label_weights: WeightedSampler(
+                class_aware_row_probabilities(Y, label_weights=lw), num_samples, generator=gen()
+            )
+        )
+        # interleaved, so that a slow spell of the machine hits both
+        times = {"ca": [], "flat": []}
+        for _ in range(repeats):
+            times["ca"].append(median_time(ca.draw, 1))
+            times["flat"].append(median_time(flat.draw, 1))
+        rows[name] = {
+            "class_aware_setup_s": ca_setup,
+            "class_aware_first_s": ca_first,
+            "class_aware_draw_s": statistics.median(times["ca"]),
+            "flat_setup_s": flat_setup,
+            "flat_first_s": flat_first,
+            "flat_draw_s": statistics.median(times["flat"]),
+        }
+        print(name, rows[name], flush=True)
+    return {
+        "n": n,
+        "labels": n_labels,
+        "nnz": int(Y.nnz),
+        "num_samples": num_samples,
+        "min_count": int(counts.min()),
+        "max_count": int(counts.max()),
+        "rows": rows,
+    }
 
 
 # -- 2. epoch time ---------------------------------------------------------------------
@@ -430,7 +506,36 @@ def quota_lines(quotas, variance):
     return lines + [""]
 
 
-def write_results(path, sampler_rows, huge, epoch, memory, args, quotas, variance):
+def class_aware_lines(ca):
+    lines = [
+        f"## 5. Class-aware draw of {ca['num_samples']:,} indices over {ca['labels']:,} labels",
+        "",
+        f"A sparse {ca['n']:,} x {ca['labels']:,} indicator ({ca['nnz']:,} positives; label "
+        f"*l* on 0.2 / (*l* + 1) of the rows, {ca['max_count']:,} down to {ca['min_count']} "
+        f"rows). `ClassAwareSampler(Y, {ca['num_samples']:,}).draw()` picks a label, then "
+        "one of its rows; the flat draw is `WeightedSampler` over the same per-row "
+        "probabilities (`class_aware_row_probabilities(Y)`), so both draw rows from the "
+        "same distribution (the flat draw is what the classifier's `sampling=` does; "
+        "sqrt(n_l) label weights are its `sampling='sqrt'`). *Set-up* builds the sampler "
+        "(the label-to-rows index; for the flat draw, the row probabilities too); *first "
+        "pass* also builds the guide table where there is one; *per pass* is the median of "
+        "later passes, the two samplers interleaved.",
+        "",
+        "| first stage | sampler | set-up (s) | first pass (s) | per pass (s) | per pass vs flat |",
+        "|:---|:---|---:|---:|---:|---:|",
+    ]
+    for name, r in ca["rows"].items():
+        lines += [
+            f"| {name} | `ClassAwareSampler` | {r['class_aware_setup_s']:.3f} | "
+            f"{r['class_aware_first_s']:.3f} | {r['class_aware_draw_s']:.3f} | "
+            f"**{r['class_aware_draw_s'] / r['flat_draw_s']:.2f}x** |",
+            f"| {name} | `WeightedSampler`, flat | {r['flat_setup_s']:.3f} | "
+            f"{r['flat_first_s']:.3f} | {r['flat_draw_s']:.3f} | 1.00x |",
+        ]
+    return lines + [""]
+
+
+def write_results(path, sampler_rows, huge, epoch, memory, args, quotas, variance, class_aware):
     import sklearn
     import skorch
 
@@ -507,6 +612,7 @@ def write_results(path, sampler_rows, huge, epoch, memory, args, quotas, varianc
         "",
     ]
     lines += quota_lines(quotas, variance)
+    lines += class_aware_lines(class_aware)
     lines += targets_section(sampler_rows, huge, epoch, memory, quotas)
     path.write_text("\n".join(lines) + "\n")
     print(f"wrote {path}")
@@ -626,7 +732,13 @@ def main():
     memory = bench_memory(args.mem_n, args.mem_d)
     quotas = bench_quotas(sizes[-1], repeats)
     variance = bench_variance(seeds=4 if args.quick else 8)
-    write_results(Path(args.out), sampler_rows, huge_row, epoch, memory, args, quotas, variance)
+    if args.quick:
+        class_aware = bench_class_aware(20_000, 200, 1_000_000, repeats)
+    else:
+        class_aware = bench_class_aware(100_000, 1_000, 10_000_000, repeats)
+    write_results(
+        Path(args.out), sampler_rows, huge_row, epoch, memory, args, quotas, variance, class_aware
+    )
 
 
 if __name__ == "__main__":
