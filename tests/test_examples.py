@@ -17,7 +17,8 @@ def test_there_are_examples():
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.stem)
 def test_example_runs(script, tmp_path):
-    env = {**os.environ, "MPLBACKEND": "Agg"}
+    # one thread per process: two examples at once on two cores would otherwise fight
+    env = {**os.environ, "MPLBACKEND": "Agg", "OMP_NUM_THREADS": "1"}
     done = subprocess.run(
         [sys.executable, str(script)],
         cwd=tmp_path,
