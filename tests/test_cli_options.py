@@ -102,10 +102,10 @@ def test_many_options_in_one_small_run(tiny_csv, tmp_path, capsys):
     assert "fits:" not in printed.err  # --quiet: no progress bar
     assert "using a stratified subsample of 60 rows (--max-rows 60)" in printed.out
     res = pd.read_csv(out / "results.csv")
-    assert set(res["method"]) == {"none", "balanced", "ref_logreg", "ref_hgb", "ref_brf"}
+    assert set(res["method"]) == {"none", "balanced", "ref_logreg", "ref_hgb", "ref_brf", "ref_mlp"}
     assert sorted(set(res["fold"])) == [0, 1, 2] and set(res["repeat"]) == {0}
     tests = pd.read_csv(out / "paired_tests.csv")
-    assert "balanced" not in set(tests["method"]) and len(tests) == 4  # the reference
+    assert "balanced" not in set(tests["method"]) and len(tests) == 5  # the reference
     assert (out / "scores_macro_f1.png").exists()
     page = html.unescape((out / "report.html").read_text())
     for setting in ("max_epochs=1", "lr=0.01", "batch_size=16", "seed=7", "max_rows=60"):

@@ -21,11 +21,15 @@ __all__ = ["main"]
 
 _EXTRA = 'pip install "wsample-sk[compare]"'
 # names known without importing the comparison (its libraries are an extra)
-_DATASETS = ("breast_cancer", "diabetes", "wine", "digits", "iris")
-_METRICS = (
-    "balanced_accuracy", "average_precision", "macro_f1", "g_mean", "roc_auc",
-    "brier", "log_loss", "ece",
+_DATASETS = (
+    "breast_cancer", "diabetes", "wine", "digits", "iris", "digit_attributes", "topics",
 )  # fmt: skip
+_METRICS = (
+    "balanced_accuracy", "average_precision", "macro_f1", "micro_f1", "g_mean", "roc_auc",
+    "brier", "log_loss", "ece", "hamming_loss",
+)  # fmt: skip
+_SINGLE_LABEL_ONLY = ("g_mean", "ece")  # not defined for multi-label data
+_PRIMARY = {False: "balanced_accuracy", True: "macro_f1"}  # the default --metric of each kind
 _QUICK = {
     "repeats": 1,
     "max_epochs": 20,
@@ -136,8 +140,54 @@ def _decimal_commas(data):
     return data
 
 
+def _target_columns(target: str, columns: list, path: str, sep: str) -> list[str]:
+    """The label column(s) ``--target`` names: one, or several joined by commas.
+
+    A column whose name is ``target`` itself (commas included) wins, so a
+    file with a column ``"a,b"`` keeps its meaning.
+    """
+    where = f"{path} (read with separator {_SEPARATORS[sep]} {sep!r}); its columns are"
+    if target in columns or "," not in target:
+        if target not in columns:
+            raise _fail(f"target column {target!r} is not in {where} {list(columns)}")
+        return [target]
+    names = [name.strip() for name in target.split(",")]
+    if "" in names:
+        raise _fail(f"--target {target!r} has an empty column name (write --target a,b,c)")
+    if len(set(names)) != len(names):
+        raise _fail(f"--target {target!r} names a column twice")
+    missing = [name for name in names if name not in columns]
+    if missing:
+        raise _fail(f"target column(s) {missing} of --target {target!r} not in {where} "
+                    f"{list(columns)}")  # fmt: skip
+    return names
+
+
+def _indicator(data, names: list[str]):
+    """The 0/1 columns of a multi-label target, as ints; a one-line error otherwise."""
+    import pandas as pd
+
+    for name in names:
+        column = data[name]
+        if column.isna().any():
+            raise _fail(f"target column {name!r} has {int(column.isna().sum())} missing values")
+        values = pd.to_numeric(column.astype(str).str.strip().replace({"True": "1",
+                               "False": "0"}), errors="coerce")  # fmt: skip
+        bad = ~values.isin([0, 1])
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            value = column.iloc[row]
+            value = value.item() if hasattr(value, "item") else value  # 2, not np.int64(2)
+            raise _fail(
+                f"target column {name!r} holds {value!r} (line {row + 2}): a "
+                f"multi-label target (--target {','.join(names)}) needs 0/1 columns"
+            )
+        data[name] = values.astype("int64")
+    return data[names]
+
+
 def _read_csv(path: str, target: str | None):
-    """Features and labels of a CSV file, or a one-line error."""
+    """Features and labels of a CSV file (a Series, or a 0/1 DataFrame), or a one-line error."""
     import pandas as pd
 
     file = Path(path)
@@ -158,17 +208,17 @@ def _read_csv(path: str, target: str | None):
         ) from None
     if data.empty:
         raise _fail(f"{path} has a header but no rows")
-    if target not in data.columns:
-        raise _fail(
-            f"target column {target!r} is not in {path} (read with separator "
-            f"{_SEPARATORS[sep]} {sep!r}); its columns are {list(data.columns)}"
-        )
-    y = data.pop(target)
-    if y.isna().any():
-        raise _fail(f"target column {target!r} has {int(y.isna().sum())} missing values")
+    names = _target_columns(target, list(data.columns), path, sep)
+    if len(names) > 1:  # a multi-label target
+        y = _indicator(data, names)
+        data = data.drop(columns=names)
+    else:
+        y = data.pop(target)
+        if y.isna().any():
+            raise _fail(f"target column {target!r} has {int(y.isna().sum())} missing values")
     if data.shape[1] == 0:
-        raise _fail(f"{path} has no feature columns besides {target!r}")
-    if pd.api.types.is_float_dtype(y) and not (y == y.round()).all():
+        raise _fail(f"{path} has no feature columns besides {', '.join(map(repr, names))}")
+    if len(names) == 1 and pd.api.types.is_float_dtype(y) and not (y == y.round()).all():
         raise _fail(
             f"target column {target!r} holds non-integer numbers ({y.nunique()} distinct "
             "values): compare needs class labels, not a continuous target"
@@ -249,7 +299,10 @@ def build_parser() -> argparse.ArgumentParser:
             "of several data sets; test the differences (corrected resampled t-test "
             "per data set, Friedman and Nemenyi across data sets); write CSV, "
             "Markdown, figures and one HTML report. With no --csv, runs the "
-            f"built-in suite ({', '.join(_DATASETS)}; shipped with scikit-learn)."
+            f"built-in suite ({', '.join(_DATASETS)}; shipped with scikit-learn; the "
+            "last two are multi-label). Multi-label data sets run the methods that "
+            "apply to them (the report lists the others and why), on iteratively "
+            "stratified splits, and are tested apart from the single-label ones."
         ),
     )
     cmp.add_argument(
@@ -263,7 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     cmp.add_argument(
         "--target", action="append", default=[],
-        help="label column of each --csv (one for all, or one per file)",
+        help="label column of each --csv (one for all, or one per file); several 0/1 "
+        "columns joined by commas (--target a,b,c) are a multi-label target",
     )  # fmt: skip
     cmp.add_argument(
         "--methods", nargs="+", metavar="METHOD",
@@ -272,8 +326,10 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     cmp.add_argument(
         "--references", action="store_true",
-        help="also fit class-weighted logistic regression, gradient boosting and a "
-        "balanced random forest",
+        help="also fit class-weighted logistic regression, gradient boosting, a "
+        "balanced random forest and scikit-learn's MLPClassifier (multi-label data: "
+        "logistic regression per label, MLPClassifier, and skorch with "
+        "BCEWithLogitsLoss with and without pos_weight)",
     )  # fmt: skip
     cmp.add_argument(
         "--repeats", type=_int_at_least(1), default=None,
@@ -281,8 +337,9 @@ def build_parser() -> argparse.ArgumentParser:
         "with --quick)",
     )  # fmt: skip
     cmp.add_argument(
-        "--folds", type=_int_at_least(2), default=2, help="stratified folds (default 2)"
-    )
+        "--folds", type=_int_at_least(2), default=2,
+        help="stratified folds (default 2; iterative stratification for multi-label data)",
+    )  # fmt: skip
     cmp.add_argument(
         "--quick", action="store_true",
         help=f"a short run: {_QUICK['repeats']} repeat, {_QUICK['max_epochs']} epochs, "
@@ -312,8 +369,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch-size", type=_int_at_least(1), default=64, help="rows per batch (default 64)"
     )
     cmp.add_argument(
-        "--metric", choices=_METRICS, default="balanced_accuracy",
-        help="metric of the tests and ranks (default balanced_accuracy)",
+        "--metric", choices=_METRICS, default=None, metavar="METRIC",
+        help=f"metric of the tests and ranks, one of {', '.join(_METRICS)} (default "
+        f"{_PRIMARY[False]}, and {_PRIMARY[True]} for multi-label data); given, it applies "
+        f"to multi-label data too, except {' and '.join(_SINGLE_LABEL_ONLY)} (single-label "
+        "only)",
     )  # fmt: skip
     cmp.add_argument(
         "--reference-method", default=None, metavar="METHOD",
@@ -344,9 +404,43 @@ def _settings(args) -> dict:
 
 
 def _counts(y, limit: int = 10) -> str:
-    counts = y.value_counts()
+    """Rows per class, or positives per label of a multi-label target (a DataFrame)."""
+    multilabel = y.ndim == 2
+    counts = y.sum(axis=0) if multilabel else y.value_counts()
     shown = ", ".join(f"{k}: {v}" for k, v in counts.iloc[:limit].items())
-    return shown + (f", ... ({len(counts)} classes)" if len(counts) > limit else "")
+    shown += f", ... ({len(counts)} {'labels' if multilabel else 'classes'})" if len(
+        counts) > limit else ""  # fmt: skip
+    return f"multi-label, positives per label: {shown}" if multilabel else shown
+
+
+def _metrics(metric: str | None) -> tuple[str, str]:
+    """The metric of single-label and of multi-label data sets."""
+    if metric is None:
+        return _PRIMARY[False], _PRIMARY[True]
+    return metric, _PRIMARY[True] if metric in _SINGLE_LABEL_ONLY else metric
+
+
+def _print_tables(cmp, results, metric: str, multilabel_metric: str) -> None:
+    """The summary of each kind of data set, and the methods some data sets did not run."""
+    from .compare._analysis import multilabel_datasets
+
+    kinds = multilabel_datasets(results)
+    for multilabel in sorted(set(kinds.values())):
+        names = [name for name, ml in kinds.items() if ml == multilabel]
+        if multilabel:
+            shown = [multilabel_metric, "micro_f1", "average_precision", "hamming_loss"]
+        else:
+            shown = [metric, "average_precision", "brier"]
+        title = "multi-label data sets" if multilabel else "single-label data sets"
+        print(f"\n{title}:" if len(set(kinds.values())) > 1 else "")
+        part = results[results["dataset"].isin(names)]
+        print(cmp.format_table(part, list(dict.fromkeys([*shown, "fit_seconds"]))))
+    not_run: dict = {}
+    for dataset, reasons in results.attrs.get("skipped", {}).items():
+        for method, reason in reasons.items():
+            not_run.setdefault((method, reason), []).append(dataset)
+    for (method, reason), names in not_run.items():
+        print(f"not run on {', '.join(names)}: {method}: {reason}")
 
 
 def _run_compare(args, argv: list[str]) -> int:
@@ -354,8 +448,8 @@ def _run_compare(args, argv: list[str]) -> int:
         from . import compare as cmp
     except ImportError as exc:
         raise _fail(f"the comparison needs its extra ({exc.name} is missing): {_EXTRA}") from None
-    from .compare._report import default_reference, omitted
-    from .compare._run import cv_floor, stratified_subsample
+    from .compare._analysis import analyse, default_reference
+    from .compare._splits import cv_floor, subsample
 
     methods = args.methods
     if methods is not None:
@@ -399,7 +493,7 @@ def _run_compare(args, argv: list[str]) -> int:
         name, y = (item, cmp.load_dataset(item).y) if isinstance(item, str) else (item[0], item[2])
         line = f"{name}: {len(y)} rows; {_counts(y)}"
         if max_rows is not None and len(y) > max_rows:
-            keep = stratified_subsample(y.to_numpy(), max_rows, cv_floor(args.folds), args.seed)
+            keep = subsample(y.to_numpy(), max_rows, cv_floor(args.folds), args.seed)
             line += (
                 f"\n  using a stratified subsample of {len(keep)} rows (--max-rows "
                 f"{max_rows}); {_counts(y.iloc[keep])}"
@@ -433,17 +527,21 @@ def _run_compare(args, argv: list[str]) -> int:
     finally:
         writer.close()
     command = shlex.join(["wsample-sk", *argv])
+    metric, multilabel_metric = _metrics(args.metric)
     try:
         paths = cmp.write_report(
-            results, out, metric=args.metric, reference=reference, command=command
-        )
+            results, out, metric=metric, multilabel_metric=multilabel_metric,
+            reference=reference, command=command,
+        )  # fmt: skip
     except OSError as exc:
         raise _fail(f"cannot write the report into --out {out}: {exc.strerror or exc}") from None
-    print()
-    shown = list(dict.fromkeys([args.metric, "average_precision", "brier", "fit_seconds"]))
-    print(cmp.format_table(results, shown))
-    for note in omitted(running, len(datasets), reference).values():
-        print(note)
+    if len(results):
+        _print_tables(cmp, results, metric, multilabel_metric)
+        analyses = analyse(
+            results, metric=metric, multilabel_metric=multilabel_metric, reference=reference
+        )
+        for note in (note for a in analyses for note in a["notes"].values()):
+            print(note)
     print(f"\nreport: {paths['html']}\nwrote " + ", ".join(p.name for p in paths.values()))
     return 0
 

@@ -5,8 +5,9 @@ matplotlib, tqdm, tabulate and scikit-posthocs (with statsmodels).
 
 * :func:`compare` cross-validates the methods (:data:`METHODS`, the
   references in :data:`REFERENCES`) on repeated stratified splits of each
-  data set (the built-in suite :data:`DATASETS` by default) and returns tidy
-  results, one row per fit;
+  data set (the built-in suite :data:`DATASETS` by default, single-label and
+  multi-label; :func:`skip_reason` says which methods a multi-label target
+  leaves out, and why) and returns tidy results, one row per fit;
 * :func:`summarize`, :func:`paired_tests` and :func:`rank_test` turn them
   into tables: means and spreads, each method against a reference on the
   same splits (corrected resampled t-test), average ranks across data sets
@@ -29,8 +30,16 @@ except ImportError as exc:  # pragma: no cover - depends on the install
     ) from exc
 
 from ._datasets import DATASETS, Dataset, load_dataset
-from ._methods import DEFAULT_METHODS, METHODS, REFERENCES, make_method, make_preprocessor
-from ._metrics import METRICS, expected_calibration_error
+from ._methods import (
+    DEFAULT_METHODS,
+    METHODS,
+    REFERENCES,
+    MultiLabelNeuralNet,
+    make_method,
+    make_preprocessor,
+    skip_reason,
+)
+from ._metrics import METRICS, MULTILABEL_METRICS, expected_calibration_error
 from ._report import OUTPUT_FILES, format_table, write_report
 from ._run import compare
 from ._stats import paired_tests, rank_test, summarize
@@ -40,9 +49,11 @@ __all__ = [
     "DEFAULT_METHODS",
     "METHODS",
     "METRICS",
+    "MULTILABEL_METRICS",
     "OUTPUT_FILES",
     "REFERENCES",
     "Dataset",
+    "MultiLabelNeuralNet",
     "compare",
     "expected_calibration_error",
     "format_table",
@@ -51,6 +62,7 @@ __all__ = [
     "make_preprocessor",
     "paired_tests",
     "rank_test",
+    "skip_reason",
     "summarize",
     "write_report",
 ]

@@ -1,10 +1,13 @@
 """The built-in suite: data sets that ship with scikit-learn, made imbalanced.
 
-Nothing is downloaded. Every set is a bundled scikit-learn data set whose
-classes are subsampled with imbalanced-learn's ``make_imbalance`` (seeded, so
-the same rows every run), or, for a regression set, a target cut at a
-quantile. They span five domains and imbalance ratios from 1:5 to 1:10, with
-three multiclass sets among them.
+Nothing is downloaded. Five single-label sets: a bundled scikit-learn data set
+whose classes are subsampled with imbalanced-learn's ``make_imbalance``
+(seeded, so the same rows every run), or, for a regression set, a target cut
+at a quantile; five domains, imbalance ratios from 1:5 to 1:10, three
+multiclass sets among them. Two multi-label sets with a long tail of labels
+(their ``y`` is a 0/1 indicator DataFrame, one column per label): binary
+attributes of handwritten digits, and scikit-learn's synthetic multi-label
+documents thinned to geometric label frequencies.
 """
 
 from __future__ import annotations
@@ -33,7 +36,9 @@ class Dataset:
     description : str
         What the rows and the classes are, and how the imbalance was made.
     X : DataFrame
-    y : Series of str
+    y : Series of str, or DataFrame of 0/1
+        The class labels; for a multi-label set, the indicator matrix (one
+        int column per label, named by the label).
     """
 
     name: str
@@ -43,9 +48,14 @@ class Dataset:
     y: pd.Series
 
     @property
+    def multilabel(self) -> bool:
+        """Whether ``y`` is a multi-label indicator (a DataFrame)."""
+        return isinstance(self.y, pd.DataFrame)
+
+    @property
     def imbalance_ratio(self) -> float:
-        """Majority over minority class count."""
-        counts = self.y.value_counts()
+        """Majority over minority class count (multi-label: most over least frequent label)."""
+        counts = self.y.sum() if self.multilabel else self.y.value_counts()
         return float(counts.max() / counts.min())
 
 
@@ -84,7 +94,41 @@ def _iris():
     return _imbalanced(skd.load_iris(), counts, "species")
 
 
-# name -> (domain, description, loader returning X, y)
+# digit -> the attributes it has; the counts of the digits above make the labels' long tail
+_DIGIT_ATTRIBUTES = {
+    "even": (0, 2, 4, 6, 8),
+    "prime": (2, 3, 5, 7),
+    "closed_loop": (0, 6, 8, 9),
+    "one_or_seven": (1, 7),
+    "multiple_of_3": (3, 6, 9),
+    "above_6": (7, 8, 9),
+    "two_loops": (8,),
+}
+
+
+def _digit_attributes():
+    data = skd.load_digits()
+    counts = {d: int(round(150 * 0.1 ** (d / 9))) for d in range(10)}
+    X = pd.DataFrame(data.data, columns=[str(c) for c in data.feature_names])
+    X_res, digit = make_imbalance(X, data.target, sampling_strategy=counts, random_state=SEED + 1)
+    Y = pd.DataFrame(
+        {name: np.isin(digit, ds).astype(np.int64) for name, ds in _DIGIT_ATTRIBUTES.items()}
+    )
+    return X_res.reset_index(drop=True), Y
+
+
+def _topics():
+    X, Y = skd.make_multilabel_classification(
+        3000, n_features=20, n_classes=8, n_labels=2, allow_unlabeled=False, random_state=SEED
+    )
+    Y = Y[:, np.argsort(-Y.sum(axis=0), kind="stable")]  # label 0 the most frequent
+    last = np.array([np.flatnonzero(row).max() for row in Y])  # a row's rarest label
+    keep = np.random.default_rng(SEED).random(len(Y)) < 0.6**last
+    X = pd.DataFrame(X[keep], columns=[f"word_{j}" for j in range(X.shape[1])])
+    return X, pd.DataFrame(Y[keep], columns=[f"topic_{t}" for t in range(Y.shape[1])])
+
+
+# name -> (domain, description, loader returning X, y (a Series, or an indicator DataFrame))
 _LOADERS: dict[str, tuple[str, str, Callable]] = {
     "breast_cancer": (
         "medicine",
@@ -116,6 +160,23 @@ _LOADERS: dict[str, tuple[str, str, Callable]] = {
         "virginica (the class that overlaps versicolor).",
         _iris,
     ),
+    "digit_attributes": (
+        "images, 7 labels (multi-label)",
+        "Handwritten digits (8x8 images, 64 pixels; a geometric sample from 150 images "
+        "of 0 to 15 of 9), labelled with 7 binary attributes of the digit: even, prime, "
+        "closed loop (0, 6, 8, 9), one or seven, multiple of 3, above 6, two loops (8); "
+        "label frequencies from 56% down to 3% (1:18).",
+        _digit_attributes,
+    ),
+    "topics": (
+        "synthetic documents, 8 labels (multi-label)",
+        "scikit-learn's make_multilabel_classification: 20 word counts per document, 8 "
+        "topics (about 2 per document); of 3,000 documents, each is kept with "
+        "probability 0.6^l, l its rarest topic (topics ranked by frequency), so topic l's "
+        "frequency decays geometrically, 279 documents down to 19 (1:15). Whole "
+        "documents are dropped, not single topics: no positive is relabelled negative.",
+        _topics,
+    ),
 }
 DATASETS: tuple[str, ...] = tuple(_LOADERS)
 
@@ -127,7 +188,9 @@ def load_dataset(name: str) -> Dataset:
     ----------
     name : str
         One of :data:`DATASETS`: ``"breast_cancer"``, ``"diabetes"``,
-        ``"wine"``, ``"digits"``, ``"iris"``.
+        ``"wine"``, ``"digits"``, ``"iris"`` (single-label), or
+        ``"digit_attributes"``, ``"topics"`` (multi-label: ``y`` is a 0/1
+        indicator DataFrame).
 
     Returns
     -------
@@ -141,6 +204,9 @@ def load_dataset(name: str) -> Dataset:
     ((393, 30), {'benign': 357, 'malignant': 36})
     >>> round(load_dataset("digits").imbalance_ratio, 1)
     10.0
+    >>> tags = load_dataset("topics")
+    >>> tags.multilabel, tags.y.shape, tags.y.sum().tolist()
+    (True, (569, 8), [279, 208, 155, 110, 70, 44, 29, 19])
     """
     if name not in _LOADERS:
         raise ValueError(f"Unknown data set {name!r}; the built-in ones are {list(DATASETS)}.")

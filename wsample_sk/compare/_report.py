@@ -1,4 +1,8 @@
-"""The report: CSV and Markdown tables, figures, one self-contained HTML file."""
+"""The report: CSV and Markdown tables, figures, one self-contained HTML file.
+
+Single-label and multi-label data sets are reported side by side but tested
+apart (:mod:`._analysis`).
+"""
 
 from __future__ import annotations
 
@@ -15,8 +19,17 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import precision_recall_curve
 
+from ._analysis import (  # noqa: F401 - default_reference, omitted: also imported from here
+    _KINDS,
+    _multilabel_limits,
+    _skipped_table,
+    analyse,
+    default_reference,
+    multilabel_datasets,
+    omitted,
+)
 from ._metrics import METRICS
-from ._stats import _splits, paired_tests, rank_test, summarize
+from ._stats import _splits, summarize
 
 __all__ = ["OUTPUT_FILES", "format_table", "write_report"]
 
@@ -28,13 +41,24 @@ OUTPUT_FILES: tuple[str, ...] = (
     "summary.md",
     "paired_tests.csv",
     "ranks.csv",
+    "ranks_multilabel.csv",
     "report.html",
     "pr_curves.png",
     "cd_diagram.png",
+    "cd_diagram_multilabel.png",
     *(f"scores_{metric}.png" for metric in METRICS),
 )
 
 _SHOWN = ["balanced_accuracy", "average_precision", "macro_f1", "roc_auc", "brier", "ece"]
+#: The multi-label summary's columns.
+_SHOWN_MULTILABEL = [
+    "macro_f1",
+    "micro_f1",
+    "average_precision",
+    "hamming_loss",
+    "balanced_accuracy",
+    "brier",
+]
 
 
 def format_table(results: pd.DataFrame, metrics: list[str] | None = None) -> str:
@@ -57,7 +81,7 @@ def format_table(results: pd.DataFrame, metrics: list[str] | None = None) -> str
     for metric in metrics:
         digits = 2 if metric == "fit_seconds" else 3
         table[metric] = [
-            f"{m:.{digits}f} ± {s:.{digits}f}"
+            "n/a" if np.isnan(m) else f"{m:.{digits}f} ± {s:.{digits}f}"
             for m, s in zip(
                 summary[f"{metric}_mean"], summary[f"{metric}_std"].fillna(0), strict=True
             )
@@ -74,7 +98,7 @@ def _png(fig) -> bytes:
 def _dot_plots(results: pd.DataFrame, metric: str):
     import matplotlib.pyplot as plt
 
-    names = list(dict.fromkeys(results["dataset"]))
+    names = [n for n, part in results.groupby("dataset", sort=False) if part[metric].notna().any()]
     methods = list(dict.fromkeys(results["method"]))
     fig, axes = plt.subplots(
         1,
@@ -88,6 +112,8 @@ def _dot_plots(results: pd.DataFrame, metric: str):
         part = results[results["dataset"] == name]
         for i, method in enumerate(methods):
             values = part.loc[part["method"] == method, metric].to_numpy()
+            if not len(values):  # not run on this data set
+                continue
             jitter = rng.uniform(-0.18, 0.18, len(values))
             ax.plot(values, i + jitter, "o", ms=3, alpha=0.45, color="tab:blue")
             ax.plot([values.mean()] * 2, [i - 0.35, i + 0.35], color="black", lw=2)
@@ -114,24 +140,30 @@ def _pr_curves(results: pd.DataFrame):
     colors = plt.cm.tab10(np.arange(len(methods)) % 10)
     styles = ["-", "--", ":", "-."]
     fig, axes = plt.subplots(1, len(names), figsize=(3.6 * len(names) + 1.5, 3.6), squeeze=False)
+    lines = {}  # one legend for every method, whichever data sets it ran on
     for ax, name in zip(axes[0], names, strict=True):
         y, positive = meta[name]["y"], meta[name]["positive"]
+        truth = y[:, positive] == 1 if meta[name].get("multilabel") else y == positive
         for i, (method, color) in enumerate(zip(methods, colors, strict=True)):
-            proba = oof[name, method]
-            if np.isnan(proba).any():
+            proba = oof.get((name, method))
+            if proba is None or np.isnan(proba).any():
                 continue
-            precision, recall, _ = precision_recall_curve(y == positive, proba[:, positive])
+            precision, recall, _ = precision_recall_curve(truth, proba[:, positive])
             style = styles[(i // 10) % len(styles)]  # a line style per ten colours
-            ax.plot(recall, precision, color=color, ls=style, lw=1.2, label=method)
+            (lines[method],) = ax.plot(recall, precision, color=color, ls=style, lw=1.2)
         ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02))
-        ax.set_title(f"{name}: class {meta[name]['classes'][positive]!r}", fontsize=10)
-    axes[0, -1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
-    fig.suptitle("Precision-recall of the rarest class (out of fold, first repeat)")
+        kind = "label" if meta[name].get("multilabel") else "class"
+        ax.set_title(f"{name}: {kind} {meta[name]['classes'][positive]!r}", fontsize=10)
+    order = [m for m in methods if m in lines]
+    axes[0, -1].legend(
+        [lines[m] for m in order], order, fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5)
+    )
+    fig.suptitle("Precision-recall of the rarest class or label (out of fold, first repeat)")
     fig.tight_layout()
     return fig
 
 
-def _cd_diagram(test: dict, metric: str):
+def _cd_diagram(test: dict, metric: str, kind: str = ""):
     import matplotlib.pyplot as plt
     import scikit_posthocs as sp
 
@@ -151,7 +183,7 @@ def _cd_diagram(test: dict, metric: str):
         color_palette={m: colors[i] for i, m in enumerate(test["ranks"].index)},
     )
     ax.set_title(
-        f"Average rank on {metric.replace('_', ' ')} over {test['n_datasets']} data sets "
+        f"Average rank on {metric.replace('_', ' ')} over {test['n_datasets']} {kind}data sets "
         f"(1 = best); Friedman p = {test['p']:.3g}; bar: Nemenyi CD = {test['cd']:.2f}",
         fontsize=9,
         pad=28,  # above the CD bar and its label
@@ -164,57 +196,6 @@ def _rank_table(ranked: dict) -> pd.DataFrame:
     table = ranked["scores"].T.assign(average_rank=ranked["ranks"])
     table.index.name = "method"
     return table.sort_values("average_rank")
-
-
-def default_reference(methods: list[str]) -> str | None:
-    """The method paired tests compare with by default: ``"none"`` if run, else the first.
-
-    ``None`` with fewer than two methods (nothing to compare).
-
-    Examples
-    --------
-    >>> from wsample_sk.compare._report import default_reference
-    >>> default_reference(["balanced", "none"]), default_reference(["balanced", "ros"])
-    ('none', 'balanced')
-    >>> default_reference(["balanced"]) is None
-    True
-    """
-    methods = list(methods)
-    if len(methods) < 2:
-        return None
-    return "none" if "none" in methods else methods[0]
-
-
-def omitted(methods: list[str], n_datasets: int, reference: str | None) -> dict[str, str]:
-    """Why the paired tests (``"tests"``) or the rank test (``"ranks"``) cannot be made.
-
-    Examples
-    --------
-    >>> from wsample_sk.compare._report import omitted
-    >>> sorted(omitted(["balanced"], 1, None))
-    ['ranks', 'tests']
-    >>> omitted(["none", "balanced", "ros"], 2, "none")
-    {}
-    """
-    methods = list(methods)
-    notes = {}
-    if len(methods) < 2:
-        notes["tests"] = (
-            f"No paired tests: only one method ran ({', '.join(map(repr, methods))}); they "
-            "compare each method with a reference method on the same splits."
-        )
-    elif reference not in methods:
-        notes["tests"] = (
-            f"No paired tests: the reference method {reference!r} was not run "
-            f"(the methods are {', '.join(methods)})."
-        )
-    if n_datasets < 2 or len(methods) < 3:
-        notes["ranks"] = (
-            "No rank test across data sets: the Friedman and Nemenyi tests need two or "
-            f"more data sets and three or more methods; this run has {n_datasets} data "
-            f"set(s) and {len(methods)} method(s)."
-        )
-    return notes
 
 
 def _environment() -> dict:
@@ -260,10 +241,16 @@ def write_report(
     out: str | Path,
     *,
     metric: str = "balanced_accuracy",
-    reference: str = "none",
+    multilabel_metric: str = "macro_f1",
+    reference: str | None = "none",
     command: str | None = None,
 ) -> dict[str, Path]:
     """Write the tables, the figures and ``report.html`` into ``out``.
+
+    Single-label and multi-label data sets are tested apart (see
+    :func:`analyse`): each kind its metric, its paired tests and its rank
+    test. Methods skipped on a data set (``attrs["skipped"]``) are listed
+    with the reason.
 
     Parameters
     ----------
@@ -272,11 +259,17 @@ def write_report(
     out : str or Path
         Folder to write into (created if needed).
     metric : str, default="balanced_accuracy"
-        The metric of the tests, the ranks and the diagram.
+        The metric of the tests, the ranks and the diagram of single-label
+        data sets.
+    multilabel_metric : str, default="macro_f1"
+        The same for multi-label data sets (one of
+        :data:`~wsample_sk.compare.MULTILABEL_METRICS`).
     reference : str or None, default="none"
         The method the paired tests compare with; ``None``: ``"none"`` if it
         ran, else the first method. Without it (or with a single method)
-        the report says why there are no paired tests.
+        the report says why there are no paired tests; a reference that does
+        not apply to a kind of data (``ros`` on multi-label data) gives way
+        to that default there, as the report says.
     command : str, default=None
         The command line that produced the results, for the report.
 
@@ -285,17 +278,22 @@ def write_report(
     paths : dict
         ``{"results", "summary", "markdown", "tests", "ranks", "html", <figure
         names>}`` -> Path. ``tests`` only with two or more methods, one of
-        them the reference; ``ranks`` and ``cd_diagram`` only with two or more
-        data sets and three or more methods (the report says why a table is
-        missing); ``pr_curves`` only for results
-        fresh from :func:`compare` (``results.csv`` read back holds no
-        probabilities), so a saved run can be reported again.
+        them the reference (one table: ``task`` and ``metric`` columns);
+        ``ranks`` and ``cd_diagram`` (single-label), ``ranks_multilabel``
+        and ``cd_diagram_multilabel`` only with two or more data sets of
+        the kind and three or more methods (the report says why a table is
+        missing); ``pr_curves`` only for results fresh from :func:`compare`
+        (``results.csv`` read back holds no probabilities), so a saved run
+        can be reported again.
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    groups = analyse(
+        results, metric=metric, multilabel_metric=multilabel_metric, reference=reference
+    )
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = {
@@ -308,34 +306,47 @@ def write_report(
     results.to_csv(paths["results"], index=False)
     summary = summarize(results)
     summary.to_csv(paths["summary"])
-    markdown = format_table(results)
-
+    tables = {
+        g["kind"]: format_table(
+            g["results"], [*(_SHOWN_MULTILABEL if g["multilabel"] else _SHOWN), "fit_seconds"]
+        )
+        for g in groups
+    }
+    markdown = "\n\n".join(
+        (f"{kind} data sets\n\n{table}" if len(tables) > 1 else table)
+        for kind, table in tables.items()
+    )
     methods = list(dict.fromkeys(results["method"]))
-    if reference is None:
-        reference = default_reference(methods)
     n_datasets = results["dataset"].nunique()
-    notes = omitted(methods, n_datasets, reference)
-    tests = None if "tests" in notes else paired_tests(results, reference, metric)
-    if tests is not None:
-        tests.to_csv(paths["tests"])
+    notes = [note for g in groups for note in g["notes"].values()]
+    tests = [
+        g["tests"].assign(task=g["kind"], metric=g["metric"])
+        for g in groups
+        if g["tests"] is not None
+    ]
+    if tests:
+        table = pd.concat(tests)
+        table[["task", "metric", *table.columns[:-2]]].to_csv(paths["tests"])
     else:
         paths.pop("tests")
-    ranked = None
-    if "ranks" not in notes:
-        try:
-            ranked = rank_test(results, metric)
-        except ValueError as exc:  # too few methods left on every data set
-            notes["ranks"] = f"No rank test across data sets: {exc}"
-    if ranked is not None:
-        paths["ranks"] = out / "ranks.csv"
-        _rank_table(ranked).to_csv(paths["ranks"], float_format="%.4f")
+    suffix = {False: "", True: "_multilabel"}
+    for g in groups:
+        if g["ranked"] is not None:
+            key = "ranks" + suffix[g["multilabel"]]
+            paths[key] = out / f"{key}.csv"
+            _rank_table(g["ranked"]).to_csv(paths[key], float_format="%.4f")
 
-    shown = list(dict.fromkeys([metric, "average_precision", "brier"]))
+    shown = list(dict.fromkeys([*(g["metric"] for g in groups), "average_precision", "brier"]))
+    shown = [m for m in shown if results[m].notna().any()]  # a figure needs a score
     figures = {f"scores_{m}": _dot_plots(results, m) for m in shown}
     if "oof_proba" in results.attrs:  # not in results read back from results.csv
         figures["pr_curves"] = _pr_curves(results)
-    if ranked is not None:
-        figures["cd_diagram"] = _cd_diagram(ranked, metric)
+    for g in groups:
+        if g["ranked"] is not None:
+            kind = f"{g['kind']} " if len(groups) > 1 else ""
+            figures["cd_diagram" + suffix[g["multilabel"]]] = _cd_diagram(
+                g["ranked"], g["metric"], kind
+            )
     images = {}
     for name, fig in figures.items():
         images[name] = _png(fig)
@@ -350,11 +361,17 @@ def write_report(
     settings = results.attrs.get("settings", {})
     repeats, folds = _splits(results)
     meta = results.attrs.get("datasets", {})
+    kinds = multilabel_datasets(results)
+    split_kinds = {
+        False: f"stratified {folds}-fold cross-validation",
+        True: f"iterative stratification into {folds} folds (Sechidis et al. 2011)",
+    }
+    how = " (single-label data) and ".join(split_kinds[k] for k in sorted(set(kinds.values())))
+    how += " (multi-label data)" if len(set(kinds.values())) == 2 else ""
     parts = [
         "<h1>wsample-sk compare</h1>",
         f"<p>{len(results)} fits: {n_datasets} data set(s) x {len(methods)} method(s) x "
-        f"{repeats} repeat(s) of stratified {folds}-fold cross-validation, the same "
-        "splits and seeds for every method.</p>",
+        f"{repeats} repeat(s) of {how}, the same splits and seeds for every method.</p>",
     ]
     cut = {n: i for n, i in meta.items() if i.get("n_rows_total", i["n_rows"]) > i["n_rows"]}
     if cut:
@@ -364,47 +381,85 @@ def write_report(
             "Each is a stratified, seeded subsample: the models train on fewer rows than "
             "the full data has.</p>"
         )
-    parts += [f"<p><i>{html.escape(note)}</i></p>" for note in notes.values()]
-    if ranked is not None:
-        verdict = (
-            "the methods' ranks differ more than chance explains"
-            if ranked["p"] < ranked["alpha"]
-            else "no evidence that the methods' ranks differ"
-        )
+    parts += [f"<p><i>{html.escape(note)}</i></p>" for note in notes]
+    skipped = _skipped_table(results)
+    if skipped is not None:
         parts += [
-            f"<h2>Across data sets: {metric.replace('_', ' ')}</h2>",
-            f"<p>Friedman test: chi2 = {ranked['statistic']:.2f}, p = {ranked['p']:.3g} "
-            f"({verdict}). Methods joined by a bar are not significantly different "
-            f"(Nemenyi, alpha = {ranked['alpha']}); with {ranked['n_datasets']} data sets "
-            f"two average ranks must differ by {ranked['cd']:.2f} to be told apart.</p>",
-            img("cd_diagram"),
-            _rank_table(ranked).to_html(float_format="%.3f"),
+            "<h2>Methods not run on some data sets</h2>",
+            "<p>A method that does not apply to a data set's kind of target is not run "
+            "there (and is absent from that kind's tests and ranks):</p>",
+            skipped.to_html(index=False),
         ]
-        if ranked["dropped"]:
-            parts.append(
-                f"<p>Left out of the ranks (no score on some data set): "
-                f"{html.escape(', '.join(ranked['dropped']))}.</p>"
+    for g in groups:
+        ranked, kind_metric = g["ranked"], g["metric"].replace("_", " ")
+        label = f"{g['kind']} data sets, " if len(groups) > 1 or g["multilabel"] else ""
+        if ranked is not None:
+            verdict = (
+                "the methods' ranks differ more than chance explains"
+                if ranked["p"] < ranked["alpha"]
+                else "no evidence that the methods' ranks differ"
             )
-    if tests is not None:
-        parts += [
-            f"<h2>Per data set: against {reference!r} on the same splits</h2>",
-            "<p>Corrected resampled t-test (Nadeau and Bengio 2003) on the per-split "
-            f"differences in {metric.replace('_', ' ')} (positive: better than "
-            f"{reference!r}); p-values Holm-adjusted within a data set. t and p are "
-            "empty where the differences do not vary over the splits.</p>",
-            tests.to_html(float_format="%.4g"),
-        ]
+            if g["multilabel"]:
+                verdict += "; see below what so few data sets can tell apart"
+            parts += [
+                f"<h2>Across {label or 'data sets: '}{kind_metric}</h2>",
+                f"<p>Friedman test: chi2 = {ranked['statistic']:.2f}, p = {ranked['p']:.3g} "
+                f"({verdict}). Methods joined by a bar are not significantly different "
+                f"(Nemenyi, alpha = {ranked['alpha']}); with {ranked['n_datasets']} data sets "
+                f"two average ranks must differ by {ranked['cd']:.2f} to be told apart.</p>",
+                img("cd_diagram" + suffix[g["multilabel"]]),
+                _rank_table(ranked).to_html(float_format="%.3f"),
+            ]
+            if ranked["dropped"]:
+                parts.append(
+                    f"<p>Left out of the ranks (no score on some data set): "
+                    f"{html.escape(', '.join(ranked['dropped']))}.</p>"
+                )
+        if g["tests"] is not None:
+            reference_name = g["reference"]
+            parts += [
+                f"<h2>Per data set{' (' + g['kind'] + ')' if label else ''}: against "
+                f"{reference_name!r} on the same splits</h2>",
+                "<p>Corrected resampled t-test (Nadeau and Bengio 2003) on the per-split "
+                f"differences in {kind_metric} (positive: better than "
+                f"{reference_name!r}); p-values Holm-adjusted within a data set. t and p are "
+                "empty where the differences do not vary over the splits.</p>",
+                g["tests"].to_html(float_format="%.4g"),
+            ]
+        if g["multilabel"]:
+            parts.append(_multilabel_limits(g, repeats, folds))
     parts += [
         "<h2>Every split</h2>",
         *[img(f"scores_{m}") for m in shown],
         *(["<h2>Precision-recall</h2>", img("pr_curves")] if "pr_curves" in images else []),
         "<h2>Means and standard deviations over the splits</h2>",
-        summary.reset_index().to_html(index=False, float_format="%.3f"),
     ]
+    for g in groups:
+        columns = ["dataset", "method"] + [
+            c
+            for m in [*(_SHOWN_MULTILABEL if g["multilabel"] else METRICS), "fit_seconds"]
+            for c in (f"{m}_mean", f"{m}_std")
+        ]
+        rows = summary.reset_index()
+        rows = rows[rows["dataset"].isin(g["datasets"])][columns]
+        if len(groups) > 1:
+            parts.append(f"<h3>{g['kind'].capitalize()} data sets</h3>")
+        parts.append(rows.to_html(index=False, float_format="%.3f"))
+    if any(kinds.values()):
+        parts.append(
+            "<p>Multi-label scores: macro F1 and average precision are means over the "
+            "labels with a positive in the test part, balanced accuracy and ROC AUC over "
+            "the labels with positives and negatives there, Brier score and log loss over "
+            "every label; micro F1 and the Hamming loss pool every (row, label) decision. "
+            "Decisions are each model's own predict.</p>"
+        )
     parts.append("<h2>Data sets</h2><ul>")
     for name, info in meta.items():
-        counts = np.bincount(info["y"])
+        y = np.asarray(info["y"])
+        counts = y.sum(axis=0) if info.get("multilabel") else np.bincount(y)
         mix = ", ".join(f"{c}: {n}" for c, n in zip(info["classes"], counts, strict=True))
+        if info.get("multilabel"):
+            mix = f"multi-label, positives per label: {mix}"
         total = info.get("n_rows_total", info["n_rows"])
         rows = f"{info['n_rows']} rows" + (
             f" (a stratified subsample of {total})" if total > info["n_rows"] else ""
@@ -426,6 +481,9 @@ def write_report(
         pd.Series(env, name="version").to_frame().to_html(),
     ]
     paths["html"].write_text(_html_page(parts, "wsample-sk compare"))
-    extra = "".join(f"\n{note}\n" for note in notes.values())
+    extra = "".join(f"\n{note}\n" for note in notes)
+    if skipped is not None:
+        extra += "\nMethods not run on some data sets:\n\n" + skipped.to_markdown(index=False)
+        extra += "\n"
     paths["markdown"].write_text(markdown + "\n" + extra)
     return paths

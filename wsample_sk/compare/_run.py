@@ -1,4 +1,10 @@
-"""Run every method on every data set's repeated stratified splits."""
+"""Run every method on every data set's repeated stratified splits.
+
+Single-label data get scikit-learn's ``RepeatedStratifiedKFold``;
+multi-label data (a 0/1 indicator, which it cannot stratify) get iterative
+stratification (Sechidis et al. 2011), repeated with a new seed
+(:mod:`._splits`). Either way every method sees the same splits.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +28,21 @@ from sklearn.preprocessing import LabelEncoder
 from tqdm.auto import tqdm
 
 from ._datasets import DATASETS, Dataset, load_dataset
-from ._methods import DEFAULT_METHODS, METHODS, REFERENCES, make_method, make_preprocessor
-from ._metrics import METRICS, score_fit
+from ._methods import (
+    DEFAULT_METHODS,
+    METHODS,
+    REFERENCES,
+    make_method,
+    make_preprocessor,
+    skip_reason,
+)
+from ._metrics import METRICS, score_fit, score_multilabel
+from ._splits import (  # noqa: F401 - cv_floor and stratified_subsample: also imported from here
+    cv_floor,
+    multilabel_splits,
+    stratified_subsample,
+    subsample,
+)
 
 __all__ = ["compare"]
 
@@ -66,65 +85,51 @@ def _check_settings(repeats, folds, seed, n_jobs, max_epochs, lr, batch_size, ma
         raise ValueError(f"lr must be a finite number > 0; got {lr!r}.")
 
 
-def cv_floor(folds: int) -> int:
-    """Rows a class keeps at least in a subsample (all it has, if fewer): ``max(10, 2 * folds)``.
+def _check_labels(name: str, y: Any, folds: int) -> tuple[np.ndarray, list]:
+    """A multi-label indicator as an int array, and the label names; one-line errors."""
+    if hasattr(y, "toarray"):  # scipy sparse
+        y = y.toarray()
+    frame = y if isinstance(y, pd.DataFrame) else pd.DataFrame(np.asarray(y))
+    labels = [str(c) for c in frame.columns]
+    for label, column in zip(labels, frame.columns, strict=True):
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = ~values.isin([0, 1])
+        if bad.any():
+            first = frame[column][bad].iloc[0]
+            first = first.item() if isinstance(first, np.generic) else first
+            raise ValueError(
+                f"{name}: y is a multi-label indicator ({len(labels)} columns) but label "
+                f"{label!r} holds {first!r} (row {int(np.flatnonzero(bad)[0])}); every "
+                "value must be 0 or 1."
+            )
+    Y = frame.apply(pd.to_numeric).to_numpy().astype(np.int64)
+    positives = Y.sum(axis=0)
+    for what, counts in (("positives", positives), ("negatives", len(Y) - positives)):
+        if counts.min() < folds:
+            label = labels[int(counts.argmin())]
+            raise ValueError(
+                f"{name}: label {label!r} has {counts.min()} {what}, fewer than folds={folds}."
+            )
+    return Y, labels
 
-    Enough for every fold to test and train on the class (and for SMOTE's
-    neighbours).
+
+def _check_data(
+    name: str, X: Any, y: Any, folds: int
+) -> tuple[pd.DataFrame, np.ndarray, list, bool]:
+    """A copy of X as a DataFrame with str column names, encoded y, the classes, multi-label.
+
+    ``y`` with two or more columns is a multi-label indicator (0/1 values).
     """
-    return max(10, 2 * folds)
-
-
-def stratified_subsample(y: np.ndarray, max_rows: int, floor: int, seed: int) -> np.ndarray:
-    """Sorted row indices of a stratified subsample of ``max_rows`` rows.
-
-    Each class keeps its share of ``max_rows`` (rounded by largest
-    remainders), but at least ``min(its rows, floor)``, so that a rare class
-    stays usable for cross-validation; the rows this adds are taken from the
-    classes above their floor (the total exceeds ``max_rows`` only when the
-    floors alone do). All rows when there are no more than ``max_rows``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from wsample_sk.compare._run import stratified_subsample
-    >>> y = np.repeat([0, 1, 2], [900, 95, 5])
-    >>> np.bincount(y[stratified_subsample(y, 100, floor=10, seed=0)])
-    array([85, 10,  5])
-    """
-    y = np.asarray(y)
-    if len(y) <= max_rows:
-        return np.arange(len(y))
-    _, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
-    low = np.minimum(counts, floor)
-    exact = counts * (max_rows / len(y))
-    keep = np.maximum(np.floor(exact).astype(np.int64), low)
-    short = max_rows - int(keep.sum())
-    if short > 0:  # largest remainders, among the classes not raised to their floor
-        order = np.argsort(-(exact - keep), kind="stable")
-        keep[order[:short]] += 1
-    elif short < 0:  # the floors' rows, taken from the classes above their floor
-        room = keep - low
-        take = min(-short, int(room.sum()))
-        if take:
-            share = room * (take / room.sum())
-            cut = np.floor(share).astype(np.int64)
-            order = np.argsort(-(share - cut), kind="stable")
-            cut[order[: take - int(cut.sum())]] += 1
-            keep -= cut
-    rng = np.random.default_rng(seed)
-    rows = [
-        rng.choice(np.flatnonzero(codes == c), size=int(k), replace=False)
-        for c, k in enumerate(keep)
-    ]
-    return np.sort(np.concatenate(rows))
-
-
-def _check_data(name: str, X: Any, y: Any, folds: int) -> tuple[pd.DataFrame, np.ndarray, list]:
-    """A copy of X as a DataFrame with str column names, encoded y, the classes."""
     X = pd.DataFrame(X).copy() if not isinstance(X, pd.DataFrame) else X.copy()
     X.columns = [str(c) for c in X.columns]  # on the copy: the caller's frame is untouched
+    if hasattr(y, "shape") and len(y.shape) == 2 and y.shape[1] > 1:
+        if y.shape[0] != len(X):
+            raise ValueError(f"{name}: X has {len(X)} rows but y has {y.shape[0]}.")
+        Y, labels = _check_labels(name, y, folds)
+        return X, Y, labels, True
     y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
     if len(y) != len(X):
         raise ValueError(f"{name}: X has {len(X)} rows but y has {len(y)}.")
     if pd.isna(pd.Series(y)).any():
@@ -142,7 +147,7 @@ def _check_data(name: str, X: Any, y: Any, folds: int) -> tuple[pd.DataFrame, np
             f"{name}: the rarest class ({rare!r}) has {counts.min()} samples, fewer than "
             f"folds={folds}."
         )
-    return X, y_enc, encoder.classes_.tolist()
+    return X, y_enc, encoder.classes_.tolist(), False
 
 
 def _one_fit(dataset, method, repeat, fold, *args):
@@ -156,9 +161,27 @@ def _one_fit(dataset, method, repeat, fold, *args):
         ) from exc
 
 
+def _label_proba(proba: Any) -> np.ndarray:
+    """Each label's probability, shape (n, L), from a multi-label ``predict_proba``.
+
+    ``MultiOutputClassifier`` gives a list of (n, 2) arrays, one per label.
+    """
+    if isinstance(proba, list):
+        return np.column_stack([p[:, -1] for p in proba])
+    return np.asarray(proba)
+
+
+# the warm-up fit's one epoch, for the methods that have epochs
+_ONE_EPOCH = {
+    **dict.fromkeys([*METHODS, "ref_skorch_bce", "ref_skorch_bce_pos"], {"net__max_epochs": 1}),
+    "ref_mlp": {"net__max_iter": 1},
+}
+
+
 def _fit_and_score(
-    dataset, method, repeat, fold, X, y, train, test, n_classes, positive, seed, settings
-):
+    dataset, method, repeat, fold, X, y, train, test, n_classes, positive, seed, settings,
+    multilabel=False,
+):  # fmt: skip
     """Fit and score one method on one split, in a worker or in the caller."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # the same arithmetic in every process, whatever n_jobs
@@ -168,7 +191,9 @@ def _fit_and_score(
             prep = make_preprocessor(X)
             # the width the network sees: the preprocessor fitted as in the pipeline
             n_features = clone(prep).fit(X.iloc[train]).transform(X.iloc[:1]).shape[1]
-            pipe = make_method(method, prep, n_features, n_classes, seed=seed, **settings)
+            pipe = make_method(
+                method, prep, n_features, n_classes, seed=seed, multilabel=multilabel, **settings
+            )
             if method == "smote":  # neighbours within the rarest class of this training part
                 rarest = int(np.bincount(y[train], minlength=n_classes).min())
                 if rarest < 2:
@@ -178,10 +203,9 @@ def _fit_and_score(
                         "class more rows."
                     )
                 pipe.set_params(resample__k_neighbors=min(5, rarest - 1))
-            if method not in _warmed_up:  # lazy imports and torch's one-off set-up, untimed
-                short = {"net__max_epochs": 1} if method in METHODS else {}
-                clone(pipe).set_params(**short).fit(X.iloc[train], y[train])
-                _warmed_up.add(method)
+            if (method, multilabel) not in _warmed_up:  # lazy imports, torch's set-up: untimed
+                clone(pipe).set_params(**_ONE_EPOCH.get(method, {})).fit(X.iloc[train], y[train])
+                _warmed_up.add((method, multilabel))
             torch.manual_seed(seed)  # skorch's plain NeuralNetClassifier has no random_state
             start = time.perf_counter()
             pipe.fit(X.iloc[train], y[train])
@@ -190,12 +214,18 @@ def _fit_and_score(
             y_pred = pipe.predict(X.iloc[test])  # a model's own decision rule, not argmax
     finally:
         torch.set_num_threads(threads)
+    if multilabel:
+        proba = _label_proba(proba)
+        scores = score_multilabel(y[test], proba, y_pred)
+    else:
+        scores = score_fit(y[test], proba, positive, y_pred)
     row = {
         "dataset": dataset,
+        "task": "multi-label" if multilabel else "single-label",
         "method": method,
         "repeat": repeat,
         "fold": fold,
-        **score_fit(y[test], proba, positive, y_pred),
+        **scores,
         "fit_seconds": seconds,
     }
     return row, test, proba
@@ -273,23 +303,37 @@ def compare(
 ) -> pd.DataFrame:
     """Cross-validate every method on the same repeated stratified splits.
 
+    Single-label and multi-label data sets can be mixed. A multi-label one
+    (``y`` a 0/1 indicator with two or more columns: numpy, sparse or a
+    DataFrame whose columns name the labels) runs the methods that apply to
+    it (:func:`skip_reason`; the others are listed in ``attrs["skipped"]``
+    with the reason), is split by repeated iterative stratification
+    (:func:`multilabel_splits`) and is scored with the multi-label metrics
+    (:func:`~wsample_sk.compare._metrics.score_multilabel`), each model's
+    decisions being its own ``predict``.
+
     Parameters
     ----------
     X, y : array-like, default=None
-        One data set (features and class labels). ``None``: the data sets
-        in ``datasets``.
+        One data set (features, and class labels or a multi-label 0/1
+        indicator of shape (n, L)). ``None``: the data sets in
+        ``datasets``.
     datasets : iterable, default=None
         Names of built-in data sets (:data:`DATASETS`), :class:`Dataset`
         objects or ``(name, X, y)`` tuples. ``None`` (and no ``X``): the whole
         built-in suite.
     methods : sequence of str, default=None
-        Keys of :data:`METHODS`; ``None`` runs :data:`DEFAULT_METHODS`.
+        Keys of :data:`METHODS`; ``None`` runs :data:`DEFAULT_METHODS`. A
+        method that does not apply to a data set's kind of target (single-
+        or multi-label) is skipped there, with its reason in
+        ``attrs["skipped"]``.
     references : bool, default=False
         Also run the models outside the network (:data:`REFERENCES`).
     repeats, folds : int, default=5, 2
         Repeated stratified k-fold: ``repeats`` (>= 1) shuffles of ``folds``
         (>= 2) folds, the same splits (and the same seed per split) for
-        every method.
+        every method. Every class (multi-label: every label's positives and
+        negatives) needs at least ``folds`` rows.
     seed : int, default=0
         Seeds the splits, the networks, the resamplers and the subsample
         (an int in ``[0, 2**32 - 1]``).
@@ -309,26 +353,34 @@ def compare(
         A data set with more rows is cut to a stratified subsample of
         ``max_rows`` rows (seeded; see :func:`stratified_subsample`: every
         class keeps at least ``min(its rows, max(10, 2 * folds))``, taken
-        from the larger classes). ``None``: every row.
+        from the larger classes; multi-label, :func:`multilabel_subsample`:
+        every label keeps as many positives). ``None``: every row.
 
     Returns
     -------
     results : DataFrame
-        Tidy: one row per data set, method, repeat and fold, with a column per
-        metric of :data:`METRICS` and ``fit_seconds`` (wall time of ``fit``,
-        after an untimed warm-up fit per method and process). ``attrs`` holds
-        ``"datasets"`` (``{name: {"classes", "positive", "y", "n_rows",
-        "n_rows_total", "description"}}``: ``y`` and ``n_rows`` of the rows
-        used, ``n_rows_total`` before any subsample), ``"oof_proba"``
-        (``{(dataset, method): out-of-fold probabilities of the first
-        repeat}``) and ``"settings"``.
+        Tidy: one row per data set, method, repeat and fold, with ``task``
+        (``"single-label"`` or ``"multi-label"``), a column per metric of
+        :data:`METRICS` (NaN where a metric is not defined for the task) and
+        ``fit_seconds`` (wall time of ``fit``, after an untimed warm-up fit
+        per method and process). ``attrs`` holds ``"datasets"`` (``{name:
+        {"classes", "multilabel", "positive", "y", "n_rows", "n_rows_total",
+        "description"}}``: ``classes`` the class or label names, ``positive``
+        the rarest one's index, ``y`` (encoded labels or the indicator) and
+        ``n_rows`` of the rows used, ``n_rows_total`` before any
+        subsample), ``"oof_proba"`` (``{(dataset, method): out-of-fold
+        probabilities of the first repeat}``, one column per class or
+        label), ``"skipped"`` (``{dataset: {method: reason}}``) and
+        ``"settings"``.
 
     Raises
     ------
     ValueError
         For an unknown method, a numeric parameter of the wrong type or out
-        of range (the message names it and the value), or data that cannot
-        be cross-validated; all before the first fit.
+        of range (the message names it and the value), data that cannot be
+        cross-validated (a multi-label column that is not 0/1, a label with
+        fewer than ``folds`` positives), or methods none of which applies;
+        all before the first fit.
 
     Examples
     --------
@@ -351,31 +403,45 @@ def compare(
         raise ValueError(f"methods has duplicates: {methods}.")
     _check_settings(repeats, folds, seed, n_jobs, max_epochs, lr, batch_size, max_rows)
     settings = {"max_epochs": max_epochs, "lr": lr, "batch_size": batch_size}
-    data, meta, oof = [], {}, {}
+    data, meta, oof, skipped = [], {}, {}, {}
     for name, Xd, yd, about in _resolve_data(X, y, datasets):
-        Xd, yd, classes = _check_data(name, Xd, yd, folds)
+        Xd, yd, classes, multilabel = _check_data(name, Xd, yd, folds)
         total = len(yd)
         if max_rows is not None and total > max_rows:
-            keep = stratified_subsample(yd, max_rows, cv_floor(folds), seed)
+            keep = subsample(yd, max_rows, cv_floor(folds), seed)
             Xd, yd = Xd.iloc[keep].reset_index(drop=True), yd[keep]
-        data.append((name, Xd, yd, classes))
+        reasons = {m: skip_reason(m, multilabel) for m in methods}
+        skipped[name] = {m: r for m, r in reasons.items() if r is not None}
+        running = [m for m in methods if reasons[m] is None]
+        data.append((name, Xd, yd, classes, multilabel, running))
+        counts = yd.sum(axis=0) if multilabel else np.bincount(yd)
         meta[name] = {
             "classes": classes,
-            "positive": int(np.bincount(yd).argmin()),
+            "multilabel": multilabel,
+            "positive": int(counts.argmin()),  # the rarest class or label
             "y": yd,
             "n_rows": len(yd),
             "n_rows_total": total,
             "description": about,
         }
-        for method in methods:
+        for method in running:
             oof[name, method] = np.full((len(yd), len(classes)), np.nan)
+    if not any(running for *_, running in data):
+        raise ValueError(
+            f"None of the methods {methods} applies to the data: "
+            + "; ".join(f"{m}: {r}" for m, r in next(iter(skipped.values())).items())
+        )
 
     def jobs():  # made as they are dispatched: no list of every split's indices
-        for name, Xd, yd, classes in data:
-            cv = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
-            for i, (train, test) in enumerate(cv.split(Xd, yd)):
+        for name, Xd, yd, classes, multilabel, running in data:
+            if multilabel:
+                splits = multilabel_splits(yd, folds, repeats, seed)
+            else:
+                cv = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
+                splits = cv.split(Xd, yd)
+            for i, (train, test) in enumerate(splits):
                 repeat, fold = divmod(i, folds)
-                for method in methods:
+                for method in running:
                     yield delayed(_one_fit)(
                         name,
                         method,
@@ -389,9 +455,10 @@ def compare(
                         meta[name]["positive"],  # the rarest class: one choice per data set
                         (seed * 1000 + i) % _SEEDS,
                         settings,
+                        multilabel,
                     )
 
-    n_fits = len(data) * repeats * folds * len(methods)
+    n_fits = repeats * folds * sum(len(running) for *_, running in data)
     if n_jobs is not None and n_jobs > 0:
         n_jobs = min(n_jobs, n_fits)  # no idle processes
     rows = []
@@ -410,7 +477,7 @@ def compare(
             raise KeyboardInterrupt
     order = {"dataset": [n for n, *_ in data], "method": methods}
     results = pd.DataFrame(
-        rows, columns=["dataset", "method", "repeat", "fold", *METRICS, "fit_seconds"]
+        rows, columns=["dataset", "task", "method", "repeat", "fold", *METRICS, "fit_seconds"]
     )
     results = results.sort_values(
         ["dataset", "method", "repeat", "fold"],
@@ -421,6 +488,7 @@ def compare(
     results.attrs.update(
         datasets=meta,
         oof_proba=oof,
+        skipped=skipped,
         settings={
             **settings,
             "repeats": repeats,
