@@ -700,8 +700,9 @@ def targets_section(sampler_rows, huge, epoch, memory, quotas):
         "per-batch bookkeeping shows; wsample_sk's own share per batch (drawing the batch, "
         "indexing it, the loss weights, the class-mix callbacks) is about 30 us, the rest "
         "is skorch's (`notify`, `_set_training`, history). The ratio moves with the "
-        "machine's speed (the same code measured 1.15x-1.40x on different days); version "
-        "0.2 measured on the same machine in the same hour gave the same ratio as 0.3.",
+        "machine's state (the same code measured 1.15x-1.40x in runs an hour apart); "
+        "version 0.2, measured on the same machine in the same hour, gave the same ratio "
+        "as 0.3 (1.28x-1.30x vs 1.25x-1.33x).",
         "- *Large n*: a draw with replacement is memory-bound (two random gathers per "
         "draw, into the cumulative weights and the guide table); the first epoch also "
         "builds that table, once per sampler, in O(n log n) worst case.",
