@@ -10,6 +10,8 @@ of the same ``sampling`` parameter, so one grid crosses them all, with their
 sub-parameters, with ``class_weight``.
 """
 
+import warnings
+
 import matplotlib.pyplot as plt
 import pandas as pd
 from sklearn.datasets import make_classification
@@ -19,6 +21,9 @@ from wsample_sk import WeightedSamplingClassifier
 from wsample_sk.sampling import BatchComposition, ClassQuotas, WeightedDraws
 
 X, y = make_classification(2000, n_features=10, weights=[0.93], random_state=3)
+# crossing sampling with class_weight corrects twice in some cells: the estimator
+# warns about it, and the grid is here to show what that does
+warnings.filterwarnings("ignore", message=".*corrected twice", category=UserWarning)
 search = GridSearchCV(
     WeightedSamplingClassifier(max_epochs=15, random_state=0),
     {

@@ -51,9 +51,10 @@ loss                               per label, for logits *z* and target *y*     
                                    − (1 − y) p_m^γ− log(1 − p_m),
                                    p_m = max(p − m, 0)
 :class:`DistributionBalancedLoss`  w [y log(1 + e^−z') + (1 − y) (1/λ)          Wu et al. 2020
-                                   log(1 + e^(λ z'))], w: the smoothed ratio of
-                                   class-aware to instance sampling
-                                   probabilities; z' = z + κ logit(n_l / N)
+                                   log(1 + e^(λ z'))], w: the smoothed
+                                   ratio of class-aware to instance
+                                   sampling probabilities;
+                                   z' = z + κ logit(n_l / N)
 =================================  ===========================================  ==================
 
 They declare ``multi_label = True`` (and ``takes_logits = True``); their
