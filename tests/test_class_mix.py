@@ -10,11 +10,18 @@ from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.model_selection import GridSearchCV
 from skorch.callbacks import Checkpoint, EarlyStopping, LoadInitState
+from skorch.dataset import ValidSplit
 
 from wsample_sk import WeightedSamplingClassifier
 from wsample_sk.callbacks import ClassMixSchedule
 from wsample_sk.losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
-from wsample_sk.sampling import BatchComposition, ClassQuotas, LossWeights, WeightedDraws
+from wsample_sk.sampling import (
+    BatchComposition,
+    ClassQuotas,
+    LossWeights,
+    WeightedDraws,
+    check_sampling,
+)
 
 FAST = dict(max_epochs=2, random_state=0, batch_size=64)
 
@@ -194,3 +201,49 @@ def test_class_counts_buffers_load_into_a_fresh_loss():
     fresh.load_state_dict(trained.state_dict())
     z, t = torch.randn(4, 2), torch.tensor([0, 1, 1, 0])
     torch.testing.assert_close(fresh(z, t), trained(z, t))
+
+
+# -- found by a review ---------------------------------------------------------------------
+def test_a_validation_split_with_corrections_scores_every_epoch(data):
+    X, y = data
+    for params in ({"proba_correction": "prior"}, {"logit_adjustment": 1.0}):
+        clf = WeightedSamplingClassifier(
+            sampling="balanced", train_split=ValidSplit(4), **params, **FAST
+        ).fit(X, y)
+        assert len(clf.history[:, "valid_acc"]) == 2  # valid_acc predicts with the mix
+
+
+def test_all_zero_class_weights_are_an_error_not_the_unweighted_model(data):
+    X, y = data
+    for params in ({"sampling": {0: 0.0, 1: 0.0}}, {"class_weight": {0: 0.0, 1: 0.0}}):
+        with pytest.raises(ValueError, match="zero for every training row"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                WeightedSamplingClassifier(**params, **FAST).fit(X, y)
+
+
+def test_a_sub_parameter_does_not_silently_replace_the_form():
+    with pytest.raises(ValueError, match="sampling__weights='sqrt' would replace"):
+        check_sampling("balanced", weights="sqrt")
+    with pytest.raises(ValueError, match="sampling__schedule='progressive' would replace"):
+        check_sampling("deferred", schedule="progressive")
+    assert check_sampling(WeightedDraws(), weights="sqrt") == WeightedDraws("sqrt")  # a template
+
+
+def test_no_double_correction_warning_for_a_dict_that_does_not_rebalance(data):
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        WeightedSamplingClassifier(sampling={1: 1.0}, class_weight="balanced", **FAST).fit(X, y)
+
+
+def test_extreme_lr_and_sampler_with_shuffle_are_clear_errors(data):
+    X, y = data
+    with pytest.raises(ValueError, match="'lr' parameter"):
+        WeightedSamplingClassifier(lr=1e300, **FAST).fit(X, y)
+    mine = torch.utils.data.SequentialSampler(range(300))
+    clf = WeightedSamplingClassifier(
+        iterator_train__sampler=mine, iterator_train__shuffle=True, **FAST
+    )
+    with pytest.raises(ValueError, match="mutually exclusive"):
+        clf.fit(X, y)

@@ -204,3 +204,30 @@ def test_label_rule_on_one_label_per_row_is_refused():
         WeightedSamplingClassifier(sampling="balanced", sampling__label_rule="max", **FAST).fit(
             X, y
         )
+
+
+def test_labels_never_or_always_positive_are_decided_at_one_half(tagged):
+    X, Y = tagged
+    Y = Y.copy()
+    Y[:, 2], Y[:, 1] = 0, 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        clf = WeightedSamplingClassifier(
+            logit_adjustment=1.0, max_epochs=5, lr=0.05, random_state=0
+        )
+        pred = clf.fit(X, Y).predict(X)
+    proba = clf.predict_proba(X)
+    np.testing.assert_array_equal(pred[:, [1, 2]], (proba[:, [1, 2]] > 0.5).astype(int))
+
+
+def test_a_restored_multi_label_model_predicts_as_the_fitted_one(tagged, tmp_path):
+    X, Y = tagged
+    cp = Checkpoint(dirname=str(tmp_path), monitor=None)
+    kw = dict(sampling="progressive", proba_correction="prior", **FAST)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        fitted = WeightedSamplingClassifier(callbacks=[cp], **kw).fit(X, Y)
+    fresh = WeightedSamplingClassifier(module__n_features=8, classes=list(range(5)), **kw)
+    fresh.initialize().load_params(checkpoint=cp)  # the default criterion, no data
+    np.testing.assert_array_equal(fresh.predict(X), fitted.predict(X))
+    np.testing.assert_allclose(fresh.predict_proba(X), fitted.predict_proba(X))

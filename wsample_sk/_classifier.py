@@ -245,9 +245,11 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
 
     @property
     def _default_callbacks(self):
+        # the class mix first: scoring callbacks (valid_acc) that predict at the
+        # end of an epoch read the mix it records for that epoch
         return [
-            *super()._default_callbacks,
             ("class_mix", ClassMixSchedule()),
+            *super()._default_callbacks,
             ("finite_loss", StopOnNonFiniteLoss()),
         ]
 

@@ -351,6 +351,11 @@ class EpochPlan:
         weights = combine_weights(*factors)
         if weights is None:
             return None
+        if not weights.any():
+            raise ValueError(
+                "The weights are zero for every training row (sampling or class_weight "
+                "times sample_weight); at least one must be positive."
+            )
         if self._first and self.codes is not None:  # said once, at the first epoch
             warn_on_empty_classes(self.codes, weights, stacklevel=6)
         if np.all(weights == weights[0]):  # constant weights mean no weighting

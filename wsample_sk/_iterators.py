@@ -65,6 +65,12 @@ def training_loader(
     drop_last = kwargs.pop("drop_last", False)
     user_sampler = kwargs.pop("sampler", None)
     user_batches = kwargs.pop("batch_sampler", None)
+    if shuffle and (user_sampler is not None or user_batches is not None):
+        raise ValueError(
+            "iterator_train__shuffle=True and a sampler of your own "
+            "(iterator_train__sampler / __batch_sampler) are mutually exclusive, as for "
+            "torch's DataLoader."
+        )
     plan.external = user_sampler is not None or user_batches is not None
     plan.sampler.ordered = shuffle is False
     if plan.batch_sampler is not None:  # BatchComposition (a user sampler was refused)

@@ -149,3 +149,4 @@ class MultiLabelPlan(EpochPlan):
             history.record("drawn_label_frequencies", np.round(freq, 6).tolist())
         history.record("class_prior", self.class_prior.tolist())
         history.record("sampling_prior", np.asarray(self.sampling_prior).tolist())
+        history.record("multi_label", True)  # a restored model predicts as the fitted one

@@ -38,7 +38,7 @@ PARAMETER_CONSTRAINTS: dict = {
     "module": "no_validation",
     "criterion": "no_validation",
     "optimizer": "no_validation",
-    "lr": [Interval(Real, 0, None, closed="left")],
+    "lr": [Interval(Real, 0, 1e6, closed="both")],
     "max_epochs": [Interval(Integral, 0, None, closed="left")],
     "batch_size": [Interval(Integral, 1, None, closed="left"), Options(Integral, {-1})],
     "iterator_train": [callable],
@@ -139,7 +139,7 @@ def check_params(net: Any, *, sample_weight_given: bool) -> tuple[Any, Any]:
     validate_parameter_constraints(constraints, params, caller_name=type(net).__name__)
     for prefix in ("iterator_train", "iterator_valid"):
         size = net.get_params_for(prefix).get("batch_size")
-        if size is not None and size != -1:
+        if size is not None and not (type(size) is int and size == -1):
             check_count(size, f"{prefix}__batch_size")
     sampling = check_sampling(net.sampling, **net.get_params_for("sampling"))
     class_weight = check_class_weight(net.class_weight, **net.get_params_for("class_weight"))

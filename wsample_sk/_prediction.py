@@ -154,6 +154,9 @@ def is_multi_label(net: Any) -> bool:
     flag = vars(net).get("multi_label_")
     if flag is not None:
         return bool(flag)
+    history = getattr(net, "history_", None)
+    if history is not None and len(history) and "multi_label" in history[-1]:
+        return bool(history[-1]["multi_label"])  # restored: history says what was fitted
     criterion = single_criterion(net)
     return isinstance(criterion, torch.nn.BCEWithLogitsLoss) or bool(
         getattr(criterion, "multi_label", False)
@@ -216,8 +219,13 @@ def decide(net: Any, raw: Any) -> np.ndarray:
             return (proba > 0.5).astype(np.int64)
         class_prior, _ = require_priors(net, "logit_adjustment")
         natural = natural_label_posterior(net, proba, "logit_adjustment")
-        with np.errstate(divide="ignore"):  # positive iff p / π^τ > (1 − p) / (1 − π)^τ
-            scores = logit(natural) - tau * logit(np.clip(class_prior, 1e-12, 1 - 1e-12))
+        # positive iff p / π^τ > (1 − p) / (1 − π)^τ; a label never (or always) positive
+        # in training has no balanced rule: it is decided at one half, unadjusted
+        seen = (class_prior > 0) & (class_prior < 1)
+        shift = np.zeros_like(class_prior)
+        shift[seen] = tau * logit(class_prior[seen])
+        with np.errstate(divide="ignore"):
+            scores = logit(natural) - shift
         return (scores > 0).astype(np.int64)
     if tau is not None:
         scores = adjusted_scores(net, raw, tau)

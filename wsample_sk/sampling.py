@@ -442,9 +442,15 @@ SHORTCUTS = tuple(_SHORTCUTS)
 """Strings accepted by ``sampling=`` and ``class_weight=``."""
 
 
-def _with_sub(spec: Any, sub: dict, name: str) -> Any:
+def _with_sub(spec: Any, sub: dict, name: str, fixed: tuple = ()) -> Any:
     if not sub:
         return spec
+    overridden = sorted(set(sub) & set(fixed))
+    if overridden:
+        raise ValueError(
+            f"{name}__{overridden[0]}={sub[overridden[0]]!r} would replace what {name}= "
+            f"already says ({spec!r}); give the whole form as {name}= instead."
+        )
     fields = spec._fields()
     unknown = sorted(set(sub) - set(fields))
     if unknown:
@@ -487,9 +493,10 @@ def _canonical(value: Any, sub: dict, name: str, forms: tuple, shortcut_form: ty
     elif isinstance(value, forms):
         spec = _with_sub(value, sub, name)
     elif isinstance(value, str) and value in _SHORTCUTS:
-        spec = _with_sub(shortcut_form(**_SHORTCUTS[value]), sub, name)
+        shortcut = _SHORTCUTS[value]
+        spec = _with_sub(shortcut_form(**shortcut), sub, name, tuple(shortcut))
     elif isinstance(value, Mapping) or (callable(value) and shortcut_form is WeightedDraws):
-        spec = _with_sub(shortcut_form(value), sub, name)
+        spec = _with_sub(shortcut_form(value), sub, name, ("weights",))
     else:
         return _UNKNOWN
     return spec.check(name)
@@ -595,6 +602,8 @@ def rebalances(spec: Any) -> bool:
     if spec is None:
         return False
     if isinstance(spec, _ClassWeighting):
+        if isinstance(spec.weights, Mapping):
+            return any(w != 1.0 for w in spec.weights.values())
         return spec.class_level
     if isinstance(spec, BatchComposition):
         return spec.pk or spec.shares != "stratified"

@@ -51,7 +51,7 @@ DIFFERENCES = {
     ),
     "test_net.py::TestNeuralNet::test_callback_keeps_order": (
         "the default callbacks include this class's class-mix schedule ('class_mix', which "
-        "owns the draws and loss weights of a fit) after skorch's own"
+        "owns the draws and loss weights of a fit) first, and 'finite_loss'"
     ),
     "test_training.py::TestInputShapeSetter::test_one_dimensional_x_raises": (
         "fitting needs at least two classes; the test fits y = zeros(10) (and "
