@@ -362,12 +362,12 @@ def test_partial_fit_continues_with_new_draws(imbalanced):
         (
             {"sampling": "balanced", "sampling__samples_per_epoch": 0},
             {},
-            "samples_per_epoch must be >= 1; got 0",
+            "sampling__samples_per_epoch == 0, must be >= 1",
         ),
         (
             {"sampling": "balanced", "sampling__samples_per_epoch": -0.5},
             {},
-            "samples_per_epoch must be in",
+            r"sampling__samples_per_epoch == -0.5, must be > 0.0",
         ),
         (
             {"sample_weight_in": "both"},

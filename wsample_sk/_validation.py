@@ -169,11 +169,12 @@ def relative(weights: np.ndarray) -> np.ndarray:
     return weights / top if top > 0 else weights.copy()
 
 
-def check_real(value: Any, name: str, low: float, high: float, *, closed: str) -> float:
-    """A finite real (not a bool) in the interval; the message names ``name``.
+def check_real(value: Any, name: str, low: float, high: float, *, closed: str = "both") -> float:
+    """A finite real (not a bool) in the interval, as ``float``; the message names ``name``.
 
-    scikit-learn's ``check_scalar`` lets NaN through and takes ``True`` for a
-    number; both are refused here.
+    scikit-learn's :func:`~sklearn.utils.check_scalar` checks the range, but
+    it lets NaN through and takes ``True`` for a number: both are refused
+    here first. ``closed`` is ``check_scalar``'s ``include_boundaries``.
 
     Examples
     --------
@@ -183,17 +184,20 @@ def check_real(value: Any, name: str, low: float, high: float, *, closed: str) -
     >>> check_real(float("nan"), "floor", 0.0, 1.0, closed="right")
     Traceback (most recent call last):
     ...
-    ValueError: floor must be in (0.0, 1.0]; got nan.
+    ValueError: floor must be finite; got nan.
+    >>> check_real(0.0, "floor", 0.0, 1.0, closed="right")
+    Traceback (most recent call last):
+    ...
+    ValueError: floor == 0.0, must be > 0.0.
     """
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+    if isinstance(value, (bool, np.bool_)):
+        raise InvalidParameterError(f"{name} must be a real number, not a bool; got {value!r}.")
+    if not isinstance(value, numbers.Real):
         raise InvalidParameterError(f"{name} must be a real number; got {value!r}.")
     value = float(value)
-    lo_ok = value >= low if closed in ("both", "left") else value > low
-    hi_ok = value <= high if closed in ("both", "right") else value < high
-    if not (math.isfinite(value) and lo_ok and hi_ok):
-        left = "[" if closed in ("both", "left") else "("
-        right = "]" if closed in ("both", "right") else ")"
-        raise ValueError(f"{name} must be in {left}{low}, {high}{right}; got {value!r}.")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite; got {value!r}.")
+    check_scalar(value, name, numbers.Real, min_val=low, max_val=high, include_boundaries=closed)
     return value
 
 

@@ -68,14 +68,14 @@ part's positives per label and its number of rows through
 from __future__ import annotations
 
 import math
-from numbers import Real
 from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.utils import check_scalar
 from torch import nn
+
+from ._validation import check_real
 
 __all__ = [
     "AsymmetricLoss",
@@ -87,31 +87,6 @@ __all__ = [
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
-
-
-def _check_param(
-    value: Any, name: str, low: float, high: float, *, include_low: bool = True
-) -> float:
-    """A finite real (not a bool) in [low, high] (or (low, high]); names ``name``.
-
-    scikit-learn's ``check_scalar`` lets NaN through and takes ``True`` for a
-    number: both are refused here.
-    """
-    if isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be a real number, not a bool; got {value!r}.")
-    check_scalar(value, name, Real)
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite; got {value!r}.")
-    check_scalar(
-        value,
-        name,
-        Real,
-        min_val=low,
-        max_val=high,
-        include_boundaries="both" if include_low else "right",
-    )
-    return value
 
 
 def _check_counts(counts: Any, name: str = "class_counts") -> torch.Tensor:
@@ -238,7 +213,7 @@ class LogitAdjustedLoss(_CountedLoss):
     """
 
     def __init__(self, class_counts: Any = None, tau: float = 1.0, reduction: str = "mean"):
-        self.tau = _check_param(tau, "tau", 0.0, 100.0)
+        self.tau = check_real(tau, "tau", 0.0, 100.0)
         super().__init__(class_counts, reduction)
         self.register_buffer("training_mix", None)
 
@@ -305,8 +280,8 @@ class LDAMLoss(_CountedLoss):
         scale: float = 30.0,
         reduction: str = "mean",
     ):
-        self.max_margin = _check_param(max_margin, "max_margin", 0.0, 100.0, include_low=False)
-        self.scale = _check_param(scale, "scale", 0.0, 1e4, include_low=False)
+        self.max_margin = check_real(max_margin, "max_margin", 0.0, 100.0, closed="right")
+        self.scale = check_real(scale, "scale", 0.0, 1e4, closed="right")
         super().__init__(class_counts, reduction)
 
     @property
@@ -361,7 +336,7 @@ class FocalLoss(_CountedLoss):
         class_counts: Any = None,
         reduction: str = "mean",
     ):
-        self.gamma = _check_param(gamma, "gamma", 0.0, 100.0)
+        self.gamma = check_real(gamma, "gamma", 0.0, 100.0)
         if not (alpha is None or (isinstance(alpha, str) and alpha == "balanced")):
             alpha = _check_counts(alpha, "alpha")
         self.alpha = alpha
@@ -401,7 +376,7 @@ _MAX_ROWS = float(2**53)
 
 def _check_label_counts(counts: Any, n_samples: Any) -> tuple[torch.Tensor, torch.Tensor]:
     """Positives per label (1-D, each in [0, n_samples]) and the number of rows (0-d)."""
-    n = _check_param(n_samples, "n_samples", 0.0, _MAX_ROWS, include_low=False)
+    n = check_real(n_samples, "n_samples", 0.0, _MAX_ROWS, closed="right")
     if isinstance(counts, torch.Tensor):
         counts = counts.detach().cpu().numpy()
     if np.asarray(counts).dtype == np.bool_:
@@ -568,14 +543,14 @@ class MultiLabelFocalLoss(_MultiLabelLoss):
         label_counts: Any = None,
         n_samples: Any = None,
     ) -> None:
-        self.gamma = _check_param(gamma, "gamma", 0.0, 100.0)
+        self.gamma = check_real(gamma, "gamma", 0.0, 100.0)
         if isinstance(alpha, str):
             if alpha != "balanced":
                 raise ValueError(
                     f'alpha must be None, "balanced" or a float in [0, 1]; got {alpha!r}.'
                 )
         elif alpha is not None:
-            alpha = _check_param(alpha, "alpha", 0.0, 1.0)
+            alpha = check_real(alpha, "alpha", 0.0, 1.0)
         self.alpha = alpha
         super().__init__(reduction, label_counts, n_samples)
 
@@ -655,9 +630,9 @@ class AsymmetricLoss(_MultiLabelLoss):
         label_counts: Any = None,
         n_samples: Any = None,
     ) -> None:
-        self.gamma_pos = _check_param(gamma_pos, "gamma_pos", 0.0, 100.0)
-        self.gamma_neg = _check_param(gamma_neg, "gamma_neg", 0.0, 100.0)
-        self.clip = _check_param(clip, "clip", 0.0, 1.0)
+        self.gamma_pos = check_real(gamma_pos, "gamma_pos", 0.0, 100.0)
+        self.gamma_neg = check_real(gamma_neg, "gamma_neg", 0.0, 100.0)
+        self.clip = check_real(clip, "clip", 0.0, 1.0)
         if self.clip >= 1.0:
             raise ValueError(f"clip must be in [0, 1) (1 discards every negative); got {clip!r}.")
         super().__init__(reduction, label_counts, n_samples)
@@ -780,11 +755,11 @@ class DistributionBalancedLoss(_MultiLabelLoss):
         label_counts: Any = None,
         n_samples: Any = None,
     ) -> None:
-        self.alpha = _check_param(alpha, "alpha", 0.0, 10.0)
-        self.beta = _check_param(beta, "beta", 0.0, 1000.0)
-        self.mu = _check_param(mu, "mu", 0.0, 100.0)
-        self.lam = _check_param(lam, "lam", 0.0, 100.0, include_low=False)
-        self.kappa = _check_param(kappa, "kappa", 0.0, 10.0)
+        self.alpha = check_real(alpha, "alpha", 0.0, 10.0)
+        self.beta = check_real(beta, "beta", 0.0, 1000.0)
+        self.mu = check_real(mu, "mu", 0.0, 100.0)
+        self.lam = check_real(lam, "lam", 0.0, 100.0, closed="right")
+        self.kappa = check_real(kappa, "kappa", 0.0, 10.0)
         super().__init__(reduction, label_counts, n_samples)
 
     def _check_usable_counts(self, counts: torch.Tensor, n_samples: torch.Tensor) -> None:

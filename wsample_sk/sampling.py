@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 from sklearn.utils._param_validation import InvalidParameterError
 
-from ._validation import check_real
+from ._validation import check_count, check_flag, check_real
 
 __all__ = [
     "BatchComposition",
@@ -92,20 +92,6 @@ def _same(a: Any, b: Any) -> bool:
         return bool(a == b) and type(a) is type(b)
     except (TypeError, ValueError):  # arrays
         return False
-
-
-def _check_int(value: Any, name: str, low: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
-        raise InvalidParameterError(f"{name} must be an int; got {value!r}.")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}; got {value!r}.")
-    return int(value)
-
-
-def _check_bool(value: Any, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise InvalidParameterError(f"{name} must be a bool; got {value!r}.")
-    return bool(value)
 
 
 def _check_class_dict(weights: Mapping, name: str) -> dict:
@@ -176,7 +162,7 @@ class _ClassWeighting(_Spec):
                     f"{self.start!r} with schedule={self.schedule!r}."
                 )
             if isinstance(self.start, Integral) and not isinstance(self.start, bool):
-                _check_int(self.start, f"{name}__start", 0)
+                check_count(self.start, f"{name}__start", min_val=0)
             else:
                 check_real(self.start, f"{name}__start (a fraction)", 0.0, 1.0, closed="both")
         return changes
@@ -254,11 +240,11 @@ class WeightedDraws(_ClassWeighting):
     def check(self, name: str = "sampling") -> WeightedDraws:
         """Validate every argument; return the canonical spec (a new object)."""
         changes = self._check_weighting(name, callables=True)
-        _check_bool(self.replacement, f"{name}__replacement")
+        check_flag(self.replacement, f"{name}__replacement")
         spe = self.samples_per_epoch
         if spe is not None:
             if isinstance(spe, Integral) and not isinstance(spe, bool):
-                _check_int(spe, f"{name}__samples_per_epoch", 1)
+                check_count(spe, f"{name}__samples_per_epoch", min_val=1)
             else:
                 check_real(spe, f"{name}__samples_per_epoch", 0.0, 1e9, closed="right")
         if self.label_rule is not None:
@@ -317,7 +303,7 @@ class ClassQuotas(_Spec):
             check_real(s, f"{name}__sampling_strategy", 0.0, 1.0, closed="right")
         elif isinstance(s, Mapping):
             for label, count in s.items():
-                _check_int(count, f"{name}__sampling_strategy[{label!r}]", 0)
+                check_count(count, f"{name}__sampling_strategy[{label!r}]", min_val=0)
             if s and not any(s.values()) and self.sampling_type == "under-sampling":
                 raise ValueError(f"{name}: every class quota is zero; nothing would be drawn.")
         elif not callable(s):
@@ -330,7 +316,7 @@ class ClassQuotas(_Spec):
                 f"{name}: sampling_type must be 'over-sampling' or 'under-sampling'; "
                 f"got {self.sampling_type!r}."
             )
-        _check_bool(self.replacement, f"{name}__replacement")
+        check_flag(self.replacement, f"{name}__replacement")
         return self
 
 
@@ -373,7 +359,7 @@ class BatchComposition(_Spec):
 
     def check(self, name: str = "sampling") -> BatchComposition:
         """Validate every argument; return the canonical spec."""
-        _check_bool(self.replacement, f"{name}__replacement")
+        check_flag(self.replacement, f"{name}__replacement")
         p, k = self.classes_per_batch, self.samples_per_class
         if (p is None) != (k is None):
             raise ValueError(
@@ -381,8 +367,8 @@ class BatchComposition(_Spec):
                 f"got {p!r} and {k!r}."
             )
         if p is not None:
-            _check_int(p, f"{name}__classes_per_batch", 1)
-            _check_int(k, f"{name}__samples_per_class", 1)
+            check_count(p, f"{name}__classes_per_batch", min_val=1)
+            check_count(k, f"{name}__samples_per_class", min_val=1)
             if self.shares is not None and self.shares != "equal":
                 raise ValueError(
                     f"{name}: shares does not apply to P x K batches (classes_per_batch, "
