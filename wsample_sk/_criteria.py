@@ -34,19 +34,19 @@ def _unwrapped(criterion: Any) -> Any:
     return getattr(criterion, "_orig_mod", criterion)  # torch.compile keeps the module here
 
 
+def _criteria_of(net: Any) -> Iterator[tuple[str, Any]]:
+    """``(name, criterion)`` of every criterion of the net, unwrapped."""
+    for name in net._criteria:
+        yield name, _unwrapped(getattr(net, name + "_", None))
+
+
 def counted_criteria(net: Any) -> Iterator[Any]:
     """Criteria that take class counts (``set_class_counts``) the user did not give."""
-    for name in net._criteria:
-        criterion = _unwrapped(getattr(net, name + "_", None))
+    for name, criterion in _criteria_of(net):
         if hasattr(criterion, "set_class_counts") and (
             "class_counts" not in net.get_params_for(name)
         ):
             yield criterion
-
-
-def _criteria_of(net: Any) -> Iterator[Any]:
-    for name in net._criteria:
-        yield name, _unwrapped(getattr(net, name + "_", None))
 
 
 def give_class_counts(net: Any, counts: np.ndarray, classes: np.ndarray | None) -> None:
@@ -89,8 +89,7 @@ def give_label_counts(net: Any, counts: np.ndarray, n_samples: int) -> None:
 
 def give_training_mix(net: Any, mix: np.ndarray) -> None:
     """This epoch's class mix as the loss sees it, to criteria that adjust for it."""
-    for name in net._criteria:
-        criterion = _unwrapped(getattr(net, name + "_", None))
+    for _, criterion in _criteria_of(net):
         if hasattr(criterion, "set_training_mix"):
             # a class the loss never sees keeps a tiny positive share (never a target)
             criterion.set_training_mix(np.maximum(mix, 1e-12 * mix.max()))
@@ -98,10 +97,8 @@ def give_training_mix(net: Any, mix: np.ndarray) -> None:
 
 def single_criterion(net: Any) -> Any:
     """The net's criterion when it has exactly one (``None`` otherwise)."""
-    criteria = [getattr(net, name + "_", None) for name in net._criteria]
-    if len(criteria) != 1 or criteria[0] is None:
-        return None
-    return _unwrapped(criteria[0])
+    criteria = [criterion for _, criterion in _criteria_of(net)]
+    return criteria[0] if len(criteria) == 1 else None
 
 
 @contextlib.contextmanager

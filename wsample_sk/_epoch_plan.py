@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch.utils.data import Sampler
 
+from ._multilabel import label_counts_of
 from ._samplers import PermutationSampler, WeightedSampler
 from ._seeding import derive_seed
 from ._strategies import (
@@ -68,7 +69,7 @@ class TrainingPart:
     def class_counts(self) -> np.ndarray:
         """Training rows per class, or positives per label (empty when unknown)."""
         if self.indicator is not None:
-            return np.asarray(self.indicator.sum(axis=0)).ravel().astype(np.int64)
+            return label_counts_of(self.indicator)
         if self.codes is None or self.classes is None:
             return np.zeros(0, dtype=np.int64)
         return np.bincount(self.codes, minlength=len(self.classes))
@@ -347,6 +348,10 @@ class EpochPlan:
             return per_class[self.codes]
         return strategy.weights(self.part.labels, epoch, self.length)
 
+    def _class_loss_weights(self, epoch: int) -> np.ndarray | None:
+        """Per-row loss weights from ``class_weight`` at ``epoch`` (``None``: none)."""
+        return self._strategy_weights(self.losses, epoch)
+
     def _product(self, *factors: np.ndarray | None) -> np.ndarray | None:
         weights = combine_weights(*factors)
         if weights is None:
@@ -374,9 +379,7 @@ class EpochPlan:
                 self.weights = self._product(
                     self._strategy_weights(self.draws, epoch), self.draw_weight, draw_factor
                 )
-            loss = self._product(
-                self._strategy_weights(self.losses, epoch), self.loss_weight, loss_factor
-            )
+            loss = self._product(self._class_loss_weights(epoch), self.loss_weight, loss_factor)
             self._loss = None if loss is None else relative(loss) / relative(loss).mean()
             self._stale = self._first = False
             if not self.quotas:

@@ -267,9 +267,8 @@ def _dataset_labels(X: Any, y: Any, n: int) -> np.ndarray | None:
         return None  # targets not readable: no class-level lever can apply
 
 
-def _multi_label_data(net, X, dataset, indicator, sample_weight, n_inputs, reset) -> FitData:
+def _learn_label_columns(net: Any, n_labels: int, reset: bool) -> None:
     """A 0/1 indicator target: ``classes_`` are the label columns, as MLPClassifier's."""
-    n, n_labels = indicator.shape
     if not reset and not getattr(net, "multi_label_", False):
         raise ValueError(
             "y is a multi-label indicator, but the model was fitted on one label per row."
@@ -286,10 +285,6 @@ def _multi_label_data(net, X, dataset, indicator, sample_weight, n_inputs, reset
             "have; pass ValidSplit(cv, stratified=False) (or a split of your own)."
         )
     net.multi_label_, net.classes_inferred_ = True, np.arange(n_labels)
-    if sample_weight is not None:
-        sample_weight = check_sampling_weights(sample_weight, n)
-    codec = TargetCodec(None, multi_label=True)
-    return FitData(X, dataset, None, None, sample_weight, n_inputs, codec, indicator=indicator)
 
 
 def fit_data(net: Any, X: Any, y: Any, sample_weight: Any, *, reset: bool, classes: Any) -> FitData:
@@ -320,15 +315,18 @@ def fit_data(net: Any, X: Any, y: Any, sample_weight: Any, *, reset: bool, class
         if not custom:
             y_seen = for_skorch(y, targets) if indicator is None else _as_seen(y, targets)
             dataset = ArrayDataset(for_skorch(X, inputs), y_seen, inputs=inputs, labels=targets)
-    if indicator is not None:
-        return _multi_label_data(net, X, dataset, indicator, sample_weight, n_inputs, reset)
-    if reset:
-        net.multi_label_ = False
-    _learn_classes(net, labels, reset, classes)
-    known = output_labels(net)
     codes = None
-    if labels is not None and known is not None:
-        codes = encode(labels, known, name="y")
+    if indicator is not None:
+        _learn_label_columns(net, indicator.shape[1], reset)
+        codec = TargetCodec(None, multi_label=True)
+    else:
+        if reset:
+            net.multi_label_ = False
+        _learn_classes(net, labels, reset, classes)
+        known = output_labels(net)
+        if labels is not None and known is not None:
+            codes = encode(labels, known, name="y")
+        codec = TargetCodec(known)
     if sample_weight is not None:
         sample_weight = check_sampling_weights(sample_weight, n)
     return FitData(
@@ -338,7 +336,8 @@ def fit_data(net: Any, X: Any, y: Any, sample_weight: Any, *, reset: bool, class
         codes=codes,
         sample_weight=sample_weight,
         n_inputs=n_inputs,
-        codec=TargetCodec(known),
+        codec=codec,
+        indicator=indicator,
     )
 
 

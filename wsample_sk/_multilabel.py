@@ -228,6 +228,11 @@ def _label_counts(Y: sp.csr_matrix, n_labels: int) -> np.ndarray:
     return np.bincount(Y.indices, minlength=n_labels).astype(np.int64, copy=False)
 
 
+def label_counts_of(Y: sp.csr_matrix) -> np.ndarray:
+    """:func:`label_counts` of a matrix :func:`check_label_matrix` already returned."""
+    return _label_counts(Y, Y.shape[1])
+
+
 def rarity_weights(
     Y: Any,
     rule: str = "mean",

@@ -95,9 +95,6 @@ class MultiLabelPlan(EpochPlan):
     def _strategy_weights(self, strategy: Strategy | None, epoch: int) -> np.ndarray | None:
         if strategy is None:
             return None
-        if strategy is self.losses:
-            self.pos_weight = self._positive_weights(strategy, epoch)
-            return None
         if not strategy.class_level:  # a callable: one weight per row from the indicator
             return strategy.weights(self.Y.toarray(), epoch, self.length)
         w = self._label_weights(strategy, epoch)
@@ -107,6 +104,12 @@ class MultiLabelPlan(EpochPlan):
         if self.rule == "class_aware":
             return class_aware_row_probabilities(self.Y, label_weights=w * self.class_counts)
         return rarity_weights(self.Y, rule=self.rule, label_weights=w)
+
+    def _class_loss_weights(self, epoch: int) -> None:
+        """``class_weight`` weighs labels' positives, not rows (see :meth:`label_pos_weights`)."""
+        if self.losses is not None:
+            self.pos_weight = self._positive_weights(self.losses, epoch)
+        return None
 
     def _positive_weights(self, strategy: Strategy, epoch: int) -> np.ndarray | None:
         """Per label, the class weight of its positives over that of its negatives."""

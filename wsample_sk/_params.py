@@ -22,6 +22,8 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 
+from ._criteria import counted_criteria
+from ._schedule import find_class_mix
 from ._validation import check_count
 from .sampling import BatchComposition, check_class_weight, check_sampling, rebalances
 
@@ -189,9 +191,6 @@ def check_labels_known(codes: Any, sampling: Any, class_weight: Any) -> None:
 
 def check_class_mix_callback(net: Any, sample_weight_given: bool) -> None:
     """A lever needs the class-mix callback: a clear error if it was removed."""
-    from ._criteria import counted_criteria
-    from ._schedule import find_class_mix
-
     if find_class_mix(net) is not None:
         return
     levers = {

@@ -18,6 +18,7 @@ from scipy.special import expit, logit
 from skorch.callbacks import Checkpoint, EarlyStopping
 
 from ._criteria import single_criterion
+from ._inputs import output_labels
 
 __all__ = [
     "adjusted_scores",
@@ -208,16 +209,12 @@ def corrected_probabilities(net: Any, raw: Any) -> np.ndarray:
 
 def decide(net: Any, raw: Any) -> np.ndarray:
     """Labels (or the 0/1 indicator) from the module's probabilities."""
-    from ._inputs import output_labels
-
     tau = net.logit_adjustment
     if is_multi_label(net):
-        proba = _label_probabilities(np.asarray(raw, dtype=np.float64))
         if tau is None:
-            proba = natural_label_posterior(net, proba, "proba_correction") if (
-                net.proba_correction == "prior") else proba  # fmt: skip
-            return (proba > 0.5).astype(np.int64)
+            return (corrected_probabilities(net, raw) > 0.5).astype(np.int64)
         class_prior, _ = require_priors(net, "logit_adjustment")
+        proba = _label_probabilities(np.asarray(raw, dtype=np.float64))
         natural = natural_label_posterior(net, proba, "logit_adjustment")
         # positive iff p / π^τ > (1 − p) / (1 − π)^τ; a label never (or always) positive
         # in training has no balanced rule: it is decided at one half, unadjusted
@@ -229,7 +226,7 @@ def decide(net: Any, raw: Any) -> np.ndarray:
         return (scores > 0).astype(np.int64)
     if tau is not None:
         scores = adjusted_scores(net, raw, tau)
-    elif net.proba_correction is not None and isinstance(net.predict_nonlinearity, str):
+    elif net.proba_correction is not None and net._auto_nonlinearity():
         scores = corrected_probabilities(net, raw)
     else:  # the decision needs the ranking of the outputs only
         scores = raw
