@@ -247,3 +247,46 @@ def test_extreme_lr_and_sampler_with_shuffle_are_clear_errors(data):
     )
     with pytest.raises(ValueError, match="mutually exclusive"):
         clf.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(sampling="sqrt"),
+        dict(class_weight="balanced"),
+        dict(sampling="effective", sampling__beta=0.9),
+        dict(class_weight="effective", class_weight__beta=0.5),
+        dict(sample_weight_in="loss", proba_correction="prior", logit_adjustment=1.0),
+    ],
+    ids=lambda p: ",".join(p),
+)
+def test_set_params_of_the_class_mix_on_a_fitted_net_takes_effect_at_the_next_fit(data, params):
+    X, y = data
+    clf = WeightedSamplingClassifier(**FAST).fit(X, y)
+    module = clf.module_
+    assert clf.set_params(**params) is clf
+    assert clf.module_ is module  # nothing re-initialised by set_params itself
+    clf.fit(X, y, sample_weight=np.ones(len(y)))
+    sub = {k.split("__")[1]: v for k, v in params.items() if k.startswith("sampling__")}
+    assert clf.sampling_ == check_sampling(params.get("sampling"), **sub)
+    for key, value in params.items():
+        assert clf.get_params()[key] == value
+    if "class_weight" in params:
+        assert clf.class_weight_.weights == params["class_weight"]
+
+
+def test_set_params_of_the_class_mix_after_initialize_and_in_a_fitted_pipeline(data):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = data
+    clf = WeightedSamplingClassifier(module__n_features=6, classes=[0, 1], **FAST).initialize()
+    clf.set_params(sampling="balanced", sampling__replacement=False).partial_fit(X, y)
+    assert clf.sampling_ == WeightedDraws("balanced", replacement=False)
+    pipe = make_pipeline(StandardScaler(), WeightedSamplingClassifier(**FAST)).fit(X, y)
+    pipe.set_params(weightedsamplingclassifier__sampling=ClassQuotas("auto")).fit(X, y)
+    assert pipe[-1].sampling_ == ClassQuotas("auto")
+    # a sub-parameter that does not apply is refused at the next fit, naming it
+    pipe.set_params(weightedsamplingclassifier__sampling__beta=0.9)
+    with pytest.raises(ValueError, match="sampling__beta does not apply"):
+        pipe.fit(X, y)

@@ -42,6 +42,7 @@ from ._iterators import ordered_loader, training_loader
 from ._labels import TargetCodec
 from ._loading import ArrayDataset
 from ._params import (
+    CLASS_MIX_PREFIXES,
     PARAMETER_CONSTRAINTS,
     check_class_mix_callback,
     check_labels_known,
@@ -167,7 +168,7 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
     """
 
     _parameter_constraints: dict = PARAMETER_CONSTRAINTS
-    prefixes_ = [*NeuralNetClassifier.prefixes_, "sampling", "class_weight"]
+    prefixes_ = [*NeuralNetClassifier.prefixes_, *CLASS_MIX_PREFIXES]
 
     # skorch sets these three in __init__; stored under private names they
     # keep vars(estimator) to parameters only (scikit-learn's contract), and
@@ -233,6 +234,35 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
     def _check_deprecated_params(self, **kwargs: Any) -> None:
         # before skorch's own check, which would suggest e.g. sampling__strategy
         reject_old_spellings(kwargs)
+
+    def set_params(self, **params: Any):
+        """Set parameters, as skorch does; the class mix takes effect at the next fit.
+
+        ``sampling``, ``class_weight`` and their sub-parameters
+        (``sampling__x``, ``class_weight__x``) are read when ``fit`` starts,
+        like ``criterion__x`` once a criterion is re-initialised: setting
+        them on a fitted or initialised estimator re-initialises nothing
+        (skorch would treat them as components to rebuild).
+
+        Returns
+        -------
+        self : WeightedSamplingClassifier
+
+        Examples
+        --------
+        >>> from wsample_sk import WeightedSamplingClassifier
+        >>> clf = WeightedSamplingClassifier(module__n_features=2, classes=[0, 1]).initialize()
+        >>> clf.set_params(sampling="effective", sampling__beta=0.99).sampling__beta
+        0.99
+        """
+        reject_old_spellings(params)
+        mix = {k: v for k, v in params.items() if k.split("__", 1)[0] in CLASS_MIX_PREFIXES}
+        for key, value in mix.items():
+            setattr(self, key, value)
+            if "__" in key:  # validated with skorch's prefixes at the next initialize()
+                self._params_to_validate.add(key)
+        rest = {k: v for k, v in params.items() if k not in mix}
+        return super().set_params(**rest) if rest else self
 
     def __setstate__(self, state: dict) -> None:
         reject_old_spellings(state, where="This pickle, written by wsample_sk 0.2,")

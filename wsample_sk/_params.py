@@ -28,6 +28,7 @@ from ._validation import check_count
 from .sampling import BatchComposition, check_class_weight, check_sampling, rebalances
 
 __all__ = [
+    "CLASS_MIX_PREFIXES",
     "PARAMETER_CONSTRAINTS",
     "check_class_mix_callback",
     "check_labels_known",
@@ -63,6 +64,9 @@ PARAMETER_CONSTRAINTS: dict = {
     "logit_adjustment": [None, Interval(Real, 0, 100, closed="both")],
     "random_state": ["random_state"],
 }
+
+#: the parameters with sub-parameters (``sampling__x``) that are read when fit starts
+CLASS_MIX_PREFIXES = ("sampling", "class_weight")
 
 #: numbers that scikit-learn's Interval lets through as NaN, infinity or a bool
 _FINITE = ("lr", "logit_adjustment")
