@@ -63,6 +63,51 @@ def test_under_sampling_counts_equal_random_under_samplers(strategy):
     assert len(set(idx.tolist())) == len(idx)  # without replacement: no repeats
 
 
+def test_over_sampling_keeps_every_row_and_adds_copies_as_random_over_sampler():
+    s = StratifiedSampler(Y, "auto", generator=gen())
+    for _ in range(3):
+        seen = np.bincount(s.draw(), minlength=len(Y))
+        assert seen.min() >= 1  # every row of every class, every epoch
+        assert (seen[Y == "a"] == 1).all()  # the majority is not redrawn
+        assert seen[Y == "c"].sum() == 60 and seen[Y == "c"].max() > 1
+    # with weights: rows of zero weight never, every other row once, copies by weight
+    sw = np.r_[np.ones(90), np.zeros(5), np.linspace(1, 50, 5)]
+    seen = np.zeros(len(Y))
+    for _ in range(40):
+        seen += np.bincount(
+            StratifiedSampler(Y, "auto", sw, generator=gen(_)).draw(), minlength=100
+        )
+    assert (seen[90:95] == 0).all() and (seen[95:] >= 40).all()
+    copies = seen[95:] - 40
+    assert stats.chisquare(copies, sw[95:] / sw[95:].sum() * copies.sum()).pvalue > 1e-3
+
+
+def test_under_sampling_draws_distinct_rows_by_default():
+    for strategy in UNDER:
+        idx = StratifiedSampler(Y, strategy, generator=gen(), sampling_type="under-sampling").draw()
+        assert len(set(idx.tolist())) == len(idx)
+
+
+def test_bootstrapping_whole_classes_is_an_explicit_option():
+    y = np.array([0] * 5000 + [1] * 50)
+    boot = StratifiedSampler(y, "auto", replacement=True, generator=gen()).draw()
+    share = len(np.unique(boot[y[boot] == 0])) / 5000
+    assert 0.6 < share < 0.67  # about 1 - 1/e of the majority's rows
+    kept = StratifiedSampler(y, "auto", generator=gen()).draw()
+    assert len(np.unique(kept[y[kept] == 0])) == 5000
+
+
+def test_class_quotas_in_the_classifier_see_every_row():
+    X, y = make_classification(300, 4, weights=[0.85], random_state=0)
+    clf = WeightedSamplingClassifier(
+        sampling=ClassQuotas("auto"), max_epochs=2, random_state=0
+    ).fit(X.astype(np.float32), y)
+    assert clf.history[:, "distinct_share"] == [1.0, 1.0]
+    boot = ClassQuotas("auto", replacement=True)
+    clf.set_params(sampling=boot).fit(X.astype(np.float32), y)
+    assert max(clf.history[:, "distinct_share"]) < 0.8
+
+
 def test_float_ratio_for_two_classes():
     y = np.array([0] * 90 + [1] * 10)
     assert np.bincount(y[StratifiedSampler(y, 0.5, generator=gen()).draw()]).tolist() == [90, 45]
@@ -121,6 +166,36 @@ def test_without_replacement_every_row_before_any_repeat():
     c_rows = [i for b in s for i in b if Y[i] == "c"]  # 21 rows: two full walks and one more
     seen = np.bincount(np.asarray(c_rows) - 90, minlength=10)
     assert sorted(seen.tolist()) == [2] * 9 + [3]
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(batch_size=4),
+        dict(batch_size=7, class_shares="stratified"),
+        dict(batch_size=30),
+        dict(classes_per_batch=2, samples_per_class=9),
+        dict(classes_per_batch=3, samples_per_class=10),
+        dict(batch_size=12, sample_weight=np.linspace(0.1, 5, 100)),
+    ],
+    ids=lambda kw: "-".join(f"{k}={v}" for k, v in kw.items() if k != "sample_weight"),
+)
+def test_no_batch_holds_a_row_twice(kw):
+    for seed in range(20):
+        s = BalancedBatchSampler(Y, num_batches=60, generator=gen(seed), **kw)
+        for b in s:
+            assert len(set(b)) == len(b)
+
+
+def test_with_replacement_only_where_a_class_is_too_small_for_its_share():
+    y = np.array([0] * 50 + [1] * 3)
+    s = BalancedBatchSampler(y, 10, replacement=None, num_batches=30, generator=gen())
+    for b in s:
+        majority = [i for i in b if y[i] == 0]
+        assert len(majority) == 5 and len(set(majority)) == 5
+        assert sum(y[b] == 1) == 5  # three rows, two of them repeated
+    with pytest.raises(ValueError, match="Class 1 has 3 rows, fewer than the 5"):
+        BalancedBatchSampler(y, 10)
 
 
 def test_p_by_k_batches():

@@ -224,7 +224,8 @@ class EpochPlan:
         self.quotas = isinstance(sampling, (ClassQuotas, BatchComposition))
         self.draws = make_strategy(sampling) if isinstance(sampling, WeightedDraws) else None
         self.losses = make_strategy(class_weight, "class_weight") if class_weight else None
-        self.replacement = True if sampling is None else bool(sampling.replacement)
+        # with replacement unless asked otherwise (quotas choose rows themselves)
+        self.replacement = getattr(sampling, "replacement", None) is not False
         self.sampler = _EpochDraws(self.n, self.replacement, part.seed)
         self.external = False  # the rows are drawn by a sampler of the user's
         self.weights: np.ndarray | None = None  # this epoch's draw weights

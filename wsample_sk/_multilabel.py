@@ -292,7 +292,7 @@ def rarity_weights(
     Examples
     --------
     >>> import numpy as np
-    >>> from wsample_sk._multilabel import rarity_weights
+    >>> from wsample_sk import rarity_weights
     >>> Y = np.array([[1, 0], [1, 0], [1, 1], [0, 0]])  # f = [3/4, 1/4]
     >>> rarity_weights(Y)  # row 2: (4/3 + 4) / 2; row 3: 1 / (1/4)
     array([1.33333333, 1.33333333, 2.66666667, 4.        ])
@@ -389,7 +389,7 @@ def class_aware_row_probabilities(Y: Any, label_weights: Any = None) -> np.ndarr
 
     Examples
     --------
-    >>> from wsample_sk._multilabel import class_aware_row_probabilities
+    >>> from wsample_sk import class_aware_row_probabilities
     >>> Y = [[1, 0], [1, 0], [1, 1], [0, 0]]  # n_l = [3, 1]; L' = 2
     >>> class_aware_row_probabilities(Y)  # 1/6, 1/6, 1/6 + 1/2, 0
     array([0.16666667, 0.16666667, 0.66666667, 0.        ])
@@ -448,7 +448,7 @@ class ClassAwareSampler(_EpochSampler):
     Examples
     --------
     >>> import numpy as np, torch
-    >>> from wsample_sk._multilabel import ClassAwareSampler
+    >>> from wsample_sk import ClassAwareSampler
     >>> Y = np.array([[1, 0], [1, 0], [1, 0], [0, 1], [0, 0]])
     >>> sampler = ClassAwareSampler(Y, num_samples=1000,
     ...                             generator=torch.Generator().manual_seed(0))
@@ -556,8 +556,8 @@ def expected_label_frequencies(Y: Any, row_probabilities: Any) -> np.ndarray:
 
     Examples
     --------
-    >>> from wsample_sk._multilabel import (
-    ...     class_aware_row_probabilities, expected_label_frequencies)
+    >>> from wsample_sk import class_aware_row_probabilities
+    >>> from wsample_sk._multilabel import expected_label_frequencies
     >>> Y = [[1, 0], [1, 0], [1, 1], [0, 0]]
     >>> expected_label_frequencies(Y, class_aware_row_probabilities(Y))
     array([1.        , 0.66666667])

@@ -103,6 +103,15 @@ class _WithinClass:
         self._table: _GuideTable | None = None
         self.positive = len(rows) if weights is None else int(np.count_nonzero(weights))
 
+    def draw_as_imblearn(self, k: int, rng: np.random.Generator) -> np.ndarray:
+        """``k`` rows as imbalanced-learn's samplers take them: ``k`` distinct rows
+        when the class has more (``RandomUnderSampler``), else every row once plus
+        ``k - n`` drawn copies (``RandomOverSampler``). Rows of zero weight never."""
+        if k <= self.positive:
+            return self.draw(k, False, rng)
+        kept = self.rows if self.weights is None else self.rows[self.weights > 0]
+        return np.concatenate([kept, self.draw(k - self.positive, True, rng)])
+
     def draw(self, k: int, replacement: bool, rng: np.random.Generator) -> np.ndarray:
         if k == 0:
             return self.rows[:0]
@@ -122,6 +131,18 @@ def _fixed_size(self, value: int) -> None:
         f"The size of a {type(self).__name__} epoch is fixed by its class quotas "
         "(sampling_strategy / batch composition); build a new sampler to change it."
     )
+
+
+def _move_back(walk: np.ndarray, held: set, head: int) -> None:
+    """Swap, in place, rows of ``walk[:head]`` that are in ``held`` for later rows that are
+    not (a walk holds each row once, so ``head + len(held) <= len(walk)`` leaves enough)."""
+    clash = [i for i in range(head) if walk[i] in held]
+    if not clash:
+        return
+    spare = (j for j in range(head, len(walk)) if walk[j] not in held)
+    for i in clash:
+        j = next(spare)
+        walk[i], walk[j] = walk[j], walk[i]
 
 
 _BLOCK = 1 << 16  # positions shuffled at once by StratifiedSampler (fits in cache)
@@ -159,10 +180,18 @@ class StratifiedSampler(_EpochSampler):
         every class to the majority's count.
     sample_weight : array-like of shape (n_samples,), default=None
         Within a class, rows are drawn in proportion to these (uniformly if
-        ``None``). Valid weights as everywhere: finite, non-negative.
-    replacement : bool, default=True
-        Draw rows of a class with replacement; without, a class cannot be
-        asked for more rows than it has (with a positive weight).
+        ``None``); rows of zero weight never. Valid weights as everywhere:
+        finite, non-negative.
+    replacement : None or bool, default=None
+        How the rows of a class are chosen. ``None``: as imbalanced-learn's
+        samplers do. A class asked for at least as many rows as it has
+        keeps every row once and adds the missing ones as drawn copies
+        (``RandomOverSampler``); a class asked for fewer gets distinct rows
+        (``RandomUnderSampler``). ``True``: every row of the quota drawn
+        independently with replacement (a bootstrap of the class: an epoch
+        then sees about 63% of a class drawn to its own size). ``False``:
+        distinct rows only; a class cannot be asked for more rows than it
+        has (with a positive weight).
     generator : torch.Generator, default=None
         Source of randomness; ``None`` uses torch's global generator.
     sampling_type : {"over-sampling", "under-sampling"}, default="over-sampling"
@@ -181,6 +210,8 @@ class StratifiedSampler(_EpochSampler):
     >>> s = StratifiedSampler(y, "auto", generator=torch.Generator().manual_seed(0))
     >>> np.bincount(y[list(s)])
     array([8, 8])
+    >>> sorted(set(s.draw().tolist())) == list(range(10))  # every row, plus copies
+    True
     """
 
     def __init__(
@@ -188,11 +219,11 @@ class StratifiedSampler(_EpochSampler):
         y: Any,
         sampling_strategy: Any = "auto",
         sample_weight: Any = None,
-        replacement: bool = True,
+        replacement: bool | None = None,
         generator: torch.Generator | None = None,
         sampling_type: str = "over-sampling",
     ) -> None:
-        self.replacement = check_flag(replacement, "replacement")
+        self.replacement = None if replacement is None else check_flag(replacement, "replacement")
         y, classes, _, self._within = _rows_by_class(y, sample_weight)
         self.class_counts_ = resolve_class_counts(y, sampling_strategy, sampling_type)
         self._quota = np.array([self.class_counts_[c] for c in classes.tolist()], dtype=np.int64)
@@ -201,11 +232,11 @@ class StratifiedSampler(_EpochSampler):
                 raise ValueError(
                     f"Class {label!r} is asked for {quota} rows but all its weights are zero."
                 )
-            if not self.replacement and quota > within.positive:
+            if self.replacement is False and quota > within.positive:
                 raise ValueError(
                     f"Cannot draw {quota} rows of class {label!r} without replacement: "
                     f"it has {within.positive} (with a positive weight). Over-sampling "
-                    "needs replacement=True."
+                    "needs replacement=None (every row plus drawn copies) or True."
                 )
         self._n_rows = len(y)
         super().__init__(check_num_draws(int(self._quota.sum())), generator)
@@ -219,9 +250,11 @@ class StratifiedSampler(_EpochSampler):
         return {**super()._identity(), "replacement": self.replacement}
 
     def _draw(self, rng: np.random.Generator) -> np.ndarray:
-        if not self.replacement:
+        if not self.replacement:  # None (imbalanced-learn's meaning) or False
             parts = [
                 within.draw(int(q), False, rng)
+                if self.replacement is False
+                else within.draw_as_imblearn(int(q), rng)
                 for within, q in zip(self._within, self._quota, strict=True)
             ]
             epoch = np.concatenate(parts)
@@ -268,7 +301,10 @@ class BalancedBatchSampler(_EpochSampler):
     Within a class, rows are drawn uniformly (or in proportion to
     ``sample_weight``); without replacement each class is walked through in a
     random order and restarted when it runs out, so every row is used before
-    any repeats (a batch that straddles a restart can hold a row twice).
+    any repeats, and no batch holds a row twice (a batch that straddles a
+    restart takes the new walk's first rows that it does not hold yet, as
+    catalyst's and pytorch-metric-learning's samplers never repeat a row in a
+    batch: in metric learning such a repeat is a trivial positive pair).
     Under ``DistributedDataParallel`` every rank computes the same batches for
     the epoch and keeps batches ``rank, rank + num_replicas, ...``: each
     rank's batches are stratified, and together they are one draw.
@@ -288,8 +324,12 @@ class BalancedBatchSampler(_EpochSampler):
         as there are (``len(y) // batch_size``, at least one).
     sample_weight : array-like of shape (n_samples,), default=None
         Within-class weights.
-    replacement : bool, default=False
-        Draw rows within a class with replacement (i.i.d.).
+    replacement : bool or None, default=False
+        ``False``: walk through each class as above (a class with fewer rows
+        than its share of a batch is an error). ``True``: rows within a class
+        drawn i.i.d. with replacement. ``None``: without replacement for the
+        classes that have at least as many rows as their share of a batch,
+        with replacement for the others.
     generator : torch.Generator, default=None
         Source of randomness.
     num_replicas, rank : int, default=1, 0
@@ -320,12 +360,12 @@ class BalancedBatchSampler(_EpochSampler):
         samples_per_class: int | None = None,
         num_batches: int | None = None,
         sample_weight: Any = None,
-        replacement: bool = False,
+        replacement: bool | None = False,
         generator: torch.Generator | None = None,
         num_replicas: int = 1,
         rank: int = 0,
     ) -> None:
-        self.replacement = check_flag(replacement, "replacement")
+        self.replacement = None if replacement is None else check_flag(replacement, "replacement")
         self.num_replicas, self.rank = check_world(num_replicas, rank)
         y, self.classes_, counts, self._within = _rows_by_class(y, sample_weight)
         pk = classes_per_batch is not None or samples_per_class is not None
@@ -421,27 +461,43 @@ class BalancedBatchSampler(_EpochSampler):
             if self._per_batch is None
             else self._per_batch
         )
-        for label, k, within in zip(self.classes_.tolist(), need, self._within, strict=True):
+        self._need = need
+        self._iid = np.zeros(len(self.classes_), dtype=bool)  # classes drawn with replacement
+        for c, (label, k, within) in enumerate(
+            zip(self.classes_.tolist(), need, self._within, strict=True)
+        ):
             if k and within.positive == 0:
                 raise ValueError(f"Class {label!r} has no row with a positive weight.")
-            if not self.replacement and k > within.positive:
+            self._iid[c] = self.replacement is True or (
+                self.replacement is None and k > within.positive
+            )
+            if self.replacement is False and k > within.positive:
                 raise ValueError(
                     f"Class {label!r} has {within.positive} rows, fewer than the {k} a "
-                    "batch needs without replacement; pass replacement=True or a "
-                    "smaller K (samples_per_class) / batch_size."
+                    "batch needs without replacement; pass replacement=True (or None: "
+                    "with replacement only for such classes) or a smaller K "
+                    "(samples_per_class) / batch_size."
                 )
 
     # -- the draw ------------------------------------------------------------------
     def _class_stream(self, c: int, total: int, rng: np.random.Generator) -> np.ndarray:
-        """``total`` rows of class ``c``: i.i.d., or walked through and restarted."""
+        """``total`` rows of class ``c``, taken ``k`` (its rows per batch) at a time:
+        i.i.d., or walks through the class with no row twice in one batch."""
         within = self._within[c]
-        if self.replacement:
+        if self._iid[c]:
             return within.draw(total, True, rng)
-        chunks, left = [], total
-        while left:
-            take = min(left, within.positive)
-            chunks.append(within.draw(take, False, rng))
-            left -= take
+        k, size = int(self._need[c]), within.positive
+        chunks, done = [], 0
+        while done < total:
+            # a whole walk (or what is left, plus room to swap in), then the batch
+            # that straddles the restart gets distinct rows
+            take = min(size, total - done + k)
+            walk = within.draw(take, False, rng)
+            if chunks and done % k:
+                held = set(chunks[-1][len(chunks[-1]) - done % k :].tolist())
+                _move_back(walk, held, k - done % k)
+            chunks.append(walk[: min(size, total - done)])
+            done += len(chunks[-1])
         return np.concatenate(chunks) if chunks else within.rows[:0]
 
     def _draw(self, rng: np.random.Generator) -> np.ndarray:

@@ -277,8 +277,12 @@ class ClassQuotas(_Spec):
         (binary), ``{class: count}`` or a callable ``y -> dict``.
     sampling_type : {"over-sampling", "under-sampling"}, default="over-sampling"
         Counts to reach by adding rows, or counts to keep.
-    replacement : bool, default=True
-        Draw rows within a class with replacement.
+    replacement : None or bool, default=None
+        ``None``: imbalanced-learn's meaning, a class over-sampled keeps
+        every row once plus drawn copies (``RandomOverSampler``), a class
+        under-sampled gets distinct rows (``RandomUnderSampler``).
+        ``True``: a bootstrap of each class (i.i.d. draws). ``False``:
+        distinct rows only.
 
     Examples
     --------
@@ -289,7 +293,7 @@ class ClassQuotas(_Spec):
 
     sampling_strategy: Any = "auto"
     sampling_type: str = "over-sampling"
-    replacement: bool = True
+    replacement: bool | None = None
 
     def check(self, name: str = "sampling") -> ClassQuotas:
         """Validate every argument; return ``self``."""
@@ -316,7 +320,8 @@ class ClassQuotas(_Spec):
                 f"{name}: sampling_type must be 'over-sampling' or 'under-sampling'; "
                 f"got {self.sampling_type!r}."
             )
-        check_flag(self.replacement, f"{name}__replacement")
+        if self.replacement is not None:
+            check_flag(self.replacement, f"{name}__replacement")
         return self
 
 
@@ -335,8 +340,12 @@ class BatchComposition(_Spec):
     classes_per_batch, samples_per_class : int, default=None
         P × K batches: P classes at random, K rows of each (the batch size is
         P × K). Given together, with ``shares=None``.
-    replacement : bool, default=True
-        Draw rows within a class with replacement.
+    replacement : None or bool, default=None
+        ``None``: each class walked through without replacement, no row twice
+        in a batch, except for a class with fewer rows than its share of a
+        batch (drawn with replacement). ``True``: i.i.d. draws within every
+        class. ``False``: without replacement, and a class too small for its
+        share is an error.
 
     Examples
     --------
@@ -350,7 +359,7 @@ class BatchComposition(_Spec):
     shares: Any = "equal"
     classes_per_batch: int | None = None
     samples_per_class: int | None = None
-    replacement: bool = True
+    replacement: bool | None = None
 
     @property
     def pk(self) -> bool:
@@ -359,7 +368,8 @@ class BatchComposition(_Spec):
 
     def check(self, name: str = "sampling") -> BatchComposition:
         """Validate every argument; return the canonical spec."""
-        check_flag(self.replacement, f"{name}__replacement")
+        if self.replacement is not None:
+            check_flag(self.replacement, f"{name}__replacement")
         p, k = self.classes_per_batch, self.samples_per_class
         if (p is None) != (k is None):
             raise ValueError(
