@@ -230,11 +230,41 @@ def test_a_sub_parameter_does_not_silently_replace_the_form():
     assert check_sampling(WeightedDraws(), weights="sqrt") == WeightedDraws("sqrt")  # a template
 
 
-def test_no_double_correction_warning_for_a_dict_that_does_not_rebalance(data):
+@pytest.mark.parametrize(
+    "sampling, class_weight",
+    [
+        ({1: 1.0}, "balanced"),
+        ({0: 2.0, 1: 2.0}, "balanced"),  # a constant dict changes no mix
+        (ClassQuotas({0: 239, 1: 61}), "balanced"),  # the natural counts of `data`
+        (BatchComposition("stratified"), "balanced"),
+        ("balanced", {0: 3.0, 1: 3.0}),
+    ],
+    ids=repr,
+)
+def test_no_double_correction_warning_unless_both_levers_reweight(data, sampling, class_weight):
     X, y = data
+    assert np.bincount(y).tolist() == [239, 61]
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
-        WeightedSamplingClassifier(sampling={1: 1.0}, class_weight="balanced", **FAST).fit(X, y)
+        clf = WeightedSamplingClassifier(sampling=sampling, class_weight=class_weight, **FAST)
+        clf.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "sampling, class_weight",
+    [
+        (ClassQuotas("auto"), "balanced"),
+        ({0: 1.0, 1: 2.0}, {0: 1.0, 1: 2.0}),
+        ("progressive", "deferred"),
+        (BatchComposition("equal"), LossWeights("sqrt")),
+    ],
+    ids=repr,
+)
+def test_the_double_correction_warning_when_both_reweight(data, sampling, class_weight):
+    X, y = data
+    clf = WeightedSamplingClassifier(sampling=sampling, class_weight=class_weight, **FAST)
+    with pytest.warns(UserWarning, match="corrected twice"):
+        clf.fit(X, y)
 
 
 def test_extreme_lr_and_sampler_with_shuffle_are_clear_errors(data):

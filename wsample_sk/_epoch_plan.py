@@ -240,6 +240,7 @@ class EpochPlan:
         self.class_prior = counts / max(counts.sum(), 1)
         self.sampling_prior = self.class_prior
         self._quota_mix: np.ndarray | None = None
+        self._grain = 0.0  # the share of one row in an epoch's quotas or a batch
         self.batch_sampler: BalancedBatchSampler | None = None
         if isinstance(sampling, ClassQuotas):
             self._quota_mix = self._use_quotas(sampling)
@@ -270,6 +271,7 @@ class EpochPlan:
         except ValueError as exc:
             raise ValueError(f"sampling={spec!r} cannot hold its class quotas: {exc}") from None
         self.sampler.use_quotas(stratified)
+        self._grain = 1.0 / max(len(stratified), 1)
         per_class = np.array(
             [stratified.class_counts_.get(c, 0) for c in self.classes.tolist()], dtype=float
         )
@@ -295,6 +297,7 @@ class EpochPlan:
             num_replicas=world[0],
             rank=world[1],
         )
+        self._grain = 1.0 / self.batch_sampler.batch_size
         per_batch = np.zeros(len(classes))
         if spec.pk:
             per_batch[self.class_counts > 0] = 1.0
@@ -319,6 +322,37 @@ class EpochPlan:
                     UserWarning,
                     stacklevel=2,
                 )
+
+    def warn_on_double_correction(self) -> None:
+        """Warn when the draws and the loss both re-weight the classes (at the schedule's end).
+
+        Judged on this training part: a dict of equal weights, or quotas equal
+        to the natural counts, do not change the class mix.
+        """
+        draws, loss = self._rebalancing(self.length - 1)
+        if draws and loss:
+            warnings.warn(
+                f"sampling={self.sampling!r} and class_weight={self.class_weight!r} both "
+                "correct for the class imbalance, so it is corrected twice (the loss sees "
+                "the minority over-weighted). Use one of them unless that is what you want.",
+                UserWarning,
+                stacklevel=2,
+            )
+
+    def _rebalancing(self, epoch: int) -> tuple[bool, bool]:
+        """Whether the draws, and the loss, change the class mix at ``epoch``."""
+        if self._quota_mix is not None:  # whole rows per epoch or batch: up to rounding
+            draws = not np.allclose(self._quota_mix, self.class_prior, rtol=0, atol=self._grain)
+        else:
+            draws = self._uneven(self.draws, epoch)
+        return draws, self._uneven(self.losses, epoch)
+
+    def _uneven(self, strategy: Strategy | None, epoch: int) -> bool:
+        if strategy is None or not strategy.class_level or self.classes is None:
+            return False
+        present = self.class_counts > 0
+        per_class = strategy.class_weights(self.classes, self.class_counts, epoch, self.length)
+        return not np.allclose(per_class[present], per_class[present][0])
 
     def set_factor(self, factor: Any) -> None:
         """Multiply the weights by ``factor`` (one per training row) from the next epoch.

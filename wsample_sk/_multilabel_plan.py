@@ -105,6 +105,13 @@ class MultiLabelPlan(EpochPlan):
             return class_aware_row_probabilities(self.Y, label_weights=w * self.class_counts)
         return rarity_weights(self.Y, rule=self.rule, label_weights=w)
 
+    def _rebalancing(self, epoch: int) -> tuple[bool, bool]:
+        """Draws that favour some labels; positive weights other than one."""
+        draws = self.draws is not None and self.draws.class_level
+        draws = draws and self._strategy_weights(self.draws, epoch) is not None
+        loss = self.losses is not None and self._positive_weights(self.losses, epoch) is not None
+        return draws, loss
+
     def _class_loss_weights(self, epoch: int) -> None:
         """``class_weight`` weighs labels' positives, not rows (see :meth:`label_pos_weights`)."""
         if self.losses is not None:

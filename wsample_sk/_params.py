@@ -10,7 +10,6 @@ and a lever on the draws cannot both decide which rows are drawn).
 from __future__ import annotations
 
 import math
-import warnings
 from numbers import Integral, Real
 from typing import Any
 
@@ -25,7 +24,7 @@ from sklearn.utils._param_validation import (
 from ._criteria import counted_criteria
 from ._schedule import find_class_mix
 from ._validation import check_count
-from .sampling import BatchComposition, check_class_weight, check_sampling, rebalances
+from .sampling import BatchComposition, check_class_weight, check_sampling
 
 __all__ = [
     "CLASS_MIX_PREFIXES",
@@ -170,14 +169,6 @@ def check_params(net: Any, *, sample_weight_given: bool) -> tuple[Any, Any]:
                 "batch_size=-1 (the whole training part as one batch) has no composition "
                 "to fix."
             )
-    if rebalances(sampling) and rebalances(class_weight):
-        warnings.warn(
-            f"sampling={sampling!r} and class_weight={class_weight!r} both correct for the "
-            "class imbalance, so it is corrected twice (the loss sees the minority "
-            "over-weighted). Use one of them unless that is what you want.",
-            UserWarning,
-            stacklevel=4,
-        )
     return sampling, class_weight
 
 

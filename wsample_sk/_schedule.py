@@ -95,6 +95,7 @@ class ClassMixSchedule(Callback):
             world=_parallel.world(),
         )
         self.plan_.warn_unreachable()
+        self.plan_.warn_on_double_correction()
         if part.indicator is None:
             give_class_counts(net, self.plan_.class_counts, part.classes)
         else:

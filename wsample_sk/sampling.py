@@ -592,15 +592,3 @@ def check_class_weight(class_weight: Any, **sub_params: Any) -> LossWeights | No
         f"or a LossWeights; got {class_weight!r}."
     )
 
-
-def rebalances(spec: Any) -> bool:
-    """Whether a spec changes the class mix (for the warning on correcting twice)."""
-    if spec is None:
-        return False
-    if isinstance(spec, _ClassWeighting):
-        if isinstance(spec.weights, Mapping):
-            return any(w != 1.0 for w in spec.weights.values())
-        return spec.class_level
-    if isinstance(spec, BatchComposition):
-        return spec.pk or spec.shares != "stratified"
-    return True
