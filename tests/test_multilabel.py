@@ -231,3 +231,33 @@ def test_a_restored_multi_label_model_predicts_as_the_fitted_one(tagged, tmp_pat
     fresh.initialize().load_params(checkpoint=cp)  # the default criterion, no data
     np.testing.assert_array_equal(fresh.predict(X), fitted.predict(X))
     np.testing.assert_allclose(fresh.predict_proba(X), fitted.predict_proba(X))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(criterion=torch.nn.BCEWithLogitsLoss, criterion__pos_weight="balanced"),
+        dict(criterion=MultiLabelFocalLoss, criterion__gamma=0.0, criterion__alpha="balanced"),
+    ],
+    ids=["pos_weight", "focal-alpha"],
+)
+def test_positive_weights_inside_the_criterion_are_part_of_the_mix(tagged, params):
+    X, Y = tagged
+    if params.get("criterion__pos_weight") == "balanced":
+        n_pos = Y.sum(axis=0)
+        weight = torch.tensor((len(Y) - n_pos) / n_pos, dtype=torch.float32)
+        params = {**params, "criterion__pos_weight": weight}
+    clf = WeightedSamplingClassifier(**params, **FAST).fit(X, Y)
+    np.testing.assert_allclose(clf.sampling_prior_, 0.5)  # as many + as - in the loss
+    np.testing.assert_allclose(clf.class_prior_, Y.mean(axis=0))
+
+
+def test_a_loss_whose_mix_is_unknown_refuses_the_correction(tagged):
+    X, Y = tagged
+    clf = WeightedSamplingClassifier(criterion=DistributionBalancedLoss, **FAST).fit(X, Y)
+    clf.predict_proba(X)  # uncorrected: fine
+    for params in (dict(proba_correction="prior"), dict(logit_adjustment=1.0)):
+        clf.set_params(**params)
+        with pytest.raises(ValueError, match="cannot undo .* DistributionBalancedLoss weighs"):
+            clf.predict(X)
+        clf.set_params(proba_correction=None, logit_adjustment=None)

@@ -2,12 +2,14 @@
 
 import numpy as np
 import pytest
+import torch
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.datasets import make_classification
 from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
 from sklearn.model_selection import TunedThresholdClassifierCV, train_test_split
 
 from wsample_sk import WeightedSamplingClassifier
+from wsample_sk.losses import FocalLoss
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +89,38 @@ def test_composes_with_threshold_tuning_and_calibration(split):
         brier_score_loss(y_test, proba)
         <= brier_score_loss(y_test, base.fit(X_train, y_train).predict_proba(X_test)[:, 1]) + 0.01
     )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(criterion=FocalLoss, criterion__gamma=0.0, criterion__alpha="balanced"),
+        dict(criterion=torch.nn.CrossEntropyLoss, criterion__weight="balanced"),
+    ],
+    ids=["focal-alpha", "torch-weight"],
+)
+def test_class_weights_inside_the_criterion_are_part_of_the_mix(split, params):
+    X_train, X_test, y_train, _ = split
+    counts = np.bincount(y_train)
+    if params.get("criterion__weight") == "balanced":
+        weight = torch.tensor(counts.sum() / (2 * counts), dtype=torch.float32)
+        params = {**params, "criterion__weight": weight}
+    fast = dict(max_epochs=6, random_state=0, proba_correction="prior")
+    clf = WeightedSamplingClassifier(**params, **fast).fit(X_train, y_train)
+    np.testing.assert_allclose(clf.sampling_prior_, [0.5, 0.5], atol=1e-9)
+    ref = WeightedSamplingClassifier(class_weight="balanced", **fast).fit(X_train, y_train)
+    prior = counts[1] / counts.sum()
+    # with gamma=0 / torch's weight, the same model as class_weight="balanced": the
+    # correction brings both to the natural prior, not the balanced one
+    for model in (clf, ref):
+        mean = model.predict_proba(X_test)[:, 1].mean()
+        assert abs(mean - prior) < 0.03, (mean, prior)
+    uncorrected = clf.set_params(proba_correction=None).predict_proba(X_test)[:, 1].mean()
+    assert uncorrected > prior + 0.1
+
+
+def test_a_criterion_weight_of_the_wrong_size_is_a_clear_error(split):
+    X_train, _, y_train, _ = split
+    clf = WeightedSamplingClassifier(criterion__weight=torch.ones(3), max_epochs=1)
+    with pytest.raises(ValueError, match=r"criterion__weight has shape \(3,\); it needs one "):
+        clf.fit(X_train, y_train)

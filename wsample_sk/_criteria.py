@@ -23,6 +23,7 @@ __all__ = [
     "give_class_counts",
     "give_label_counts",
     "give_training_mix",
+    "loss_class_weights",
     "per_sample",
     "single_criterion",
     "weighted_loss",
@@ -93,6 +94,45 @@ def give_training_mix(net: Any, mix: np.ndarray) -> None:
         if hasattr(criterion, "set_training_mix"):
             # a class the loss never sees keeps a tiny positive share (never a target)
             criterion.set_training_mix(np.maximum(mix, 1e-12 * mix.max()))
+
+
+def loss_class_weights(net: Any, n_outputs: int, *, per_label: bool) -> np.ndarray | None:
+    """How the criterion itself weighs the classes, for the class mix training saw.
+
+    One weight per class's rows (a torch loss's ``weight``, ``FocalLoss``'s
+    α) or, ``per_label``, per label the weight of its positives over its
+    negatives (``BCEWithLogitsLoss``'s ``pos_weight``, ``MultiLabelFocalLoss``'s
+    α). ``None`` when the criterion weighs every class alike.
+    """
+    criterion = single_criterion(net)
+    if criterion is None:
+        return None
+    if hasattr(criterion, "class_mix_weights"):
+        weights, name = criterion.class_mix_weights(), f"the alpha of {type(criterion).__name__}"
+    else:
+        attr = "pos_weight" if per_label else "weight"
+        weights, name = getattr(criterion, attr, None), f"criterion__{attr}"
+        if not isinstance(weights, torch.Tensor):
+            return None
+        weights = weights.detach().double().cpu().numpy()
+    if weights is None:
+        return None
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.ndim == 0:
+        weights = np.full(n_outputs, float(weights))
+    what = "label" if per_label else "class"
+    if weights.shape != (n_outputs,):
+        raise ValueError(
+            f"{name} has shape {weights.shape}; it needs one weight per {what} "
+            f"({n_outputs})."
+        )
+    bad = ~np.isfinite(weights) | (weights < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{name} must be finite and non-negative; got {weights[i]!r} for {what} {i}."
+        )
+    return None if np.all(weights == weights[0]) and not per_label else weights
 
 
 def single_criterion(net: Any) -> Any:

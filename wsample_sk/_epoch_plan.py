@@ -241,6 +241,7 @@ class EpochPlan:
         self.sampling_prior = self.class_prior
         self._quota_mix: np.ndarray | None = None
         self._grain = 0.0  # the share of one row in an epoch's quotas or a batch
+        self.criterion_weights: np.ndarray | None = None  # the criterion's own, per class
         self.batch_sampler: BalancedBatchSampler | None = None
         if isinstance(sampling, ClassQuotas):
             self._quota_mix = self._use_quotas(sampling)
@@ -354,6 +355,12 @@ class EpochPlan:
         per_class = strategy.class_weights(self.classes, self.class_counts, epoch, self.length)
         return not np.allclose(per_class[present], per_class[present][0])
 
+    def weigh_classes_in_loss(self, weights: np.ndarray | None) -> None:
+        """The criterion's own class weights (see ``_criteria.loss_class_weights``), counted
+        in the class mix the loss sees (``sampling_prior``)."""
+        self.criterion_weights = weights
+        self._stale = True
+
     def set_factor(self, factor: Any) -> None:
         """Multiply the weights by ``factor`` (one per training row) from the next epoch.
 
@@ -441,6 +448,8 @@ class EpochPlan:
         else:
             draw = np.ones(self.n) if self.weights is None else relative(self.weights)
         mass = np.bincount(self.codes, draw * loss, minlength=k)
+        if self.criterion_weights is not None:
+            mass = mass * self.criterion_weights
         return mass / mass.sum()
 
     def _apply(self) -> None:

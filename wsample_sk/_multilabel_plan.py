@@ -139,9 +139,10 @@ class MultiLabelPlan(EpochPlan):
         if self._loss is not None:
             mass = mass * self._loss
         share = np.asarray(self.Y.T @ mass).ravel() / mass.sum()
-        if self.pos_weight is None:
+        positives = [w for w in (self.pos_weight, self.criterion_weights) if w is not None]
+        if not positives:
             return share
-        weighted = self.pos_weight * share
+        weighted = np.prod(positives, axis=0) * share
         return weighted / np.maximum(weighted + (1.0 - share), 1e-300)
 
     def label_pos_weights(self) -> torch.Tensor | None:

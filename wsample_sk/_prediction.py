@@ -82,6 +82,9 @@ def prior_property(index: int, doc: str) -> property:
 
 def require_priors(net: Any, parameter: str) -> tuple[np.ndarray, np.ndarray]:
     """The kept priors, or a ``ValueError`` that says what state is missing."""
+    reason = getattr(single_criterion(net), "uncorrectable_mix", None)
+    if reason:
+        raise ValueError(f"{parameter} cannot undo the class mix of training: {reason}.")
     priors = kept_priors(net)
     if priors is None:
         raise ValueError(

@@ -26,7 +26,12 @@ import numpy as np
 from skorch.callbacks import Callback
 
 from . import _parallel
-from ._criteria import give_class_counts, give_label_counts, give_training_mix
+from ._criteria import (
+    give_class_counts,
+    give_label_counts,
+    give_training_mix,
+    loss_class_weights,
+)
 from ._epoch_plan import EpochPlan, TrainingPart
 from ._multilabel_plan import MultiLabelPlan
 
@@ -96,10 +101,15 @@ class ClassMixSchedule(Callback):
         )
         self.plan_.warn_unreachable()
         self.plan_.warn_on_double_correction()
-        if part.indicator is None:
-            give_class_counts(net, self.plan_.class_counts, part.classes)
-        else:
+        multi_label = part.indicator is not None
+        if multi_label:
             give_label_counts(net, self.plan_.class_counts, part.n)
+        else:
+            give_class_counts(net, self.plan_.class_counts, part.classes)
+        n_outputs = len(self.plan_.class_counts)
+        if n_outputs:  # the criterion's own class weights count in the recorded mix
+            weights = loss_class_weights(net, n_outputs, per_label=multi_label)
+            self.plan_.weigh_classes_in_loss(weights)
         return self.plan_
 
     def on_epoch_begin(self, net: Any, **kwargs: Any) -> None:

@@ -357,6 +357,21 @@ class FocalLoss(_CountedLoss):
                 )
         return weights.to(logits.device, logits.dtype)
 
+    def class_mix_weights(self) -> np.ndarray | None:
+        """α per class (``None`` without α): the weight of each class's rows in this loss.
+
+        The classifier counts it in the class mix training saw
+        (``sampling_prior_``), which ``proba_correction="prior"`` undoes.
+        """
+        if self.alpha is None:
+            return None
+        if isinstance(self.alpha, str):  # "balanced"
+            if self.class_counts is None:
+                return None
+            counts = self.class_counts.double().cpu().numpy()
+            return counts.sum() / (len(counts) * counts)
+        return self.alpha.double().cpu().numpy()
+
     def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         log_p = torch.log_softmax(logits, dim=-1).gather(1, target[:, None])[:, 0]
         # (1 - p) from expm1 is exact near p = 1; the floor keeps the gradient
@@ -562,6 +577,24 @@ class MultiLabelFocalLoss(_MultiLabelLoss):
             return (1.0 - counts / n).to(logits.device, logits.dtype)
         return self.alpha
 
+    def class_mix_weights(self) -> np.ndarray | None:
+        """Per label, the weight of its positives over that of its negatives, α / (1 − α).
+
+        ``None`` without α. The classifier counts it in the positive rate per
+        label that training saw (``sampling_prior_``), which
+        ``proba_correction="prior"`` undoes.
+        """
+        if self.alpha is None:
+            return None
+        if isinstance(self.alpha, str):  # "balanced": (N - n_l) / n_l
+            if self.label_counts is None:
+                return None
+            counts = self.label_counts.double().cpu().numpy()
+            alpha = 1.0 - counts / float(self.n_samples)
+        else:
+            alpha = np.asarray(self.alpha, dtype=np.float64)
+        return alpha / np.maximum(1.0 - alpha, np.finfo(np.float64).tiny)
+
     def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         y = self._targets_for(logits, target)
         signed = (2.0 * y - 1.0) * logits  # z for positives, -z for negatives
@@ -761,6 +794,13 @@ class DistributionBalancedLoss(_MultiLabelLoss):
         self.lam = check_real(lam, "lam", 0.0, 100.0, closed="right")
         self.kappa = check_real(kappa, "kappa", 0.0, 10.0)
         super().__init__(reduction, label_counts, n_samples)
+
+    #: why ``proba_correction`` / ``logit_adjustment`` cannot undo what this loss trains on
+    uncorrectable_mix = (
+        "DistributionBalancedLoss weighs each positive by how rare the row's other labels "
+        "are (not one weight per label), so the positive rate per label it trains on is "
+        "not known"
+    )
 
     def _check_usable_counts(self, counts: torch.Tensor, n_samples: torch.Tensor) -> None:
         bad = (counts <= 0) | (counts >= n_samples)
