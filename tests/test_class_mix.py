@@ -320,3 +320,17 @@ def test_set_params_of_the_class_mix_after_initialize_and_in_a_fitted_pipeline(d
     pipe.set_params(weightedsamplingclassifier__sampling__beta=0.9)
     with pytest.raises(ValueError, match="sampling__beta does not apply"):
         pipe.fit(X, y)
+
+
+def test_a_logit_adjusted_model_restored_without_its_criterion_refuses_to_correct(data, tmp_path):
+    X, y = data
+    kw = dict(criterion=LogitAdjustedLoss, proba_correction="prior", **FAST)
+    fitted = WeightedSamplingClassifier(**kw).fit(X, y)
+    files = dict(f_params=tmp_path / "p.pt", f_history=tmp_path / "h.json")
+    fitted.save_params(**files, f_criterion=tmp_path / "c.pt")
+    fresh = WeightedSamplingClassifier(module__n_features=6, classes=[0, 1], **kw).initialize()
+    fresh.load_params(**files)
+    with pytest.raises(ValueError, match=r"holds none .* load_params\(f_criterion=\.\.\.\)"):
+        fresh.predict_proba(X)
+    fresh.load_params(f_criterion=tmp_path / "c.pt")
+    np.testing.assert_allclose(fresh.predict_proba(X), fitted.predict_proba(X), rtol=1e-6)

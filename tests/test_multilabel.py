@@ -261,3 +261,30 @@ def test_a_loss_whose_mix_is_unknown_refuses_the_correction(tagged):
         with pytest.raises(ValueError, match="cannot undo .* DistributionBalancedLoss weighs"):
             clf.predict(X)
         clf.set_params(proba_correction=None, logit_adjustment=None)
+
+
+def test_parameters_alone_restore_a_multi_label_model(tagged, tmp_path):
+    X, Y = tagged
+    fitted = WeightedSamplingClassifier(**FAST).fit(X, Y)
+    fitted.save_params(f_params=tmp_path / "p.pt")
+    fresh = WeightedSamplingClassifier(module__n_features=8, module__n_classes=5, **FAST)
+    fresh.initialize().load_params(f_params=tmp_path / "p.pt")  # no history, no classes
+    assert fresh.predict(X).shape == (len(X), 5)
+    np.testing.assert_array_equal(fresh.predict_proba(X), fitted.predict_proba(X))
+    with pytest.raises(ValueError, match="y holds one label per row, but the model was fitted"):
+        fresh.partial_fit(X, Y[:, 0])
+    fresh.partial_fit(X, Y)  # trains on, as multi-label
+    assert fresh.predict(X).shape == (len(X), 5)
+    # and the other way round: a single-label model is not trained on an indicator
+    single = WeightedSamplingClassifier(**FAST).fit(X, Y[:, 0])
+    with pytest.raises(ValueError, match="multi-label indicator, but the model was fitted on one"):
+        single.partial_fit(X, Y)
+
+
+def test_a_state_saved_without_the_target_kind_still_loads(tagged):
+    X, Y = tagged
+    fitted = WeightedSamplingClassifier(**FAST).fit(X, Y[:, 0])
+    state = {k: v for k, v in fitted.module_.state_dict().items() if "extra_state" not in k}
+    fresh = WeightedSamplingClassifier(module__n_features=8, classes=[0, 1], **FAST).initialize()
+    fresh.module_.load_state_dict(state)
+    np.testing.assert_array_equal(fresh.predict(X), fitted.predict(X))

@@ -50,9 +50,10 @@ from ._params import (
     reject_old_spellings,
     stored_privately,
 )
-from ._prediction import corrected_probabilities, decide, is_multi_label, prior_property
+from ._prediction import corrected_probabilities, decide, prior_property
 from ._schedule import ClassMixSchedule, StopOnNonFiniteLoss, find_class_mix
 from ._seeding import derive_seed, fit_seed, seed_torch, seeded_torch
+from ._target_kind import MULTI_LABEL, SINGLE_LABEL, is_multi_label
 from .modules import MLP
 
 __all__ = ["WeightedSamplingClassifier"]
@@ -375,7 +376,10 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         """
         if self.module is not None:
             return NeuralNet.initialize_module(self)
-        self.module_ = MLP(**default_module_sizes(self, fitting=self._fit_data is not None))
+        data = self._fit_data
+        self.module_ = MLP(**default_module_sizes(self, fitting=data is not None))
+        if data is not None:  # saved with the parameters: a restore predicts as fitted
+            self.module_.target_kind = SINGLE_LABEL if data.indicator is None else MULTI_LABEL
         return self
 
     def get_dataset(self, X: Any, y: Any = None):

@@ -27,6 +27,7 @@ from ._epoch_plan import TrainingPart
 from ._labels import TargetCodec, encode
 from ._loading import ArrayDataset, is_dict, rows_in, to_tensors
 from ._multilabel import check_label_matrix
+from ._target_kind import MULTI_LABEL, fitted_kind
 from ._validation import check_sampling_weights
 
 __all__ = [
@@ -267,18 +268,30 @@ def _dataset_labels(X: Any, y: Any, n: int) -> np.ndarray | None:
         return None  # targets not readable: no class-level lever can apply
 
 
-def _learn_label_columns(net: Any, n_labels: int, reset: bool) -> None:
-    """A 0/1 indicator target: ``classes_`` are the label columns, as MLPClassifier's."""
-    if not reset and not getattr(net, "multi_label_", False):
+def _check_same_kind(net: Any, multi_label: bool) -> None:
+    """Training on: ``y`` must be of the kind the model was fitted (or restored) on."""
+    kind = fitted_kind(net)
+    if kind is None or (kind == MULTI_LABEL) == multi_label:
+        return
+    if multi_label:
         raise ValueError(
             "y is a multi-label indicator, but the model was fitted on one label per row."
         )
+    known = output_labels(net)
+    columns = "" if known is None else f" of {len(known)} label columns"
+    raise ValueError(
+        f"y holds one label per row, but the model was fitted on a multi-label indicator"
+        f"{columns}; pass y as a 0/1 matrix of shape (n_samples, n_labels)."
+    )
+
+
+def _learn_label_columns(net: Any, n_labels: int, reset: bool) -> None:
+    """A 0/1 indicator target: ``classes_`` are the label columns, as MLPClassifier's."""
     if net.classes is not None and len(net.classes) and len(net.classes) != n_labels:
         raise ValueError(f"classes names {len(net.classes)} labels but y has {n_labels} columns.")
-    if not reset and len(net.classes_inferred_) != n_labels:
-        raise ValueError(
-            f"y has {n_labels} label columns; the model was fitted on {len(net.classes_inferred_)}."
-        )
+    known = None if reset else output_labels(net)
+    if known is not None and len(known) != n_labels:
+        raise ValueError(f"y has {n_labels} label columns; the model was fitted on {len(known)}.")
     if getattr(net.train_split, "stratified", False):
         raise ValueError(
             "train_split stratifies by one label per row, which a multi-label y does not "
@@ -315,6 +328,8 @@ def fit_data(net: Any, X: Any, y: Any, sample_weight: Any, *, reset: bool, class
         if not custom:
             y_seen = for_skorch(y, targets) if indicator is None else _as_seen(y, targets)
             dataset = ArrayDataset(for_skorch(X, inputs), y_seen, inputs=inputs, labels=targets)
+    if not reset and (indicator is not None or labels is not None):
+        _check_same_kind(net, indicator is not None)
     codes = None
     if indicator is not None:
         _learn_label_columns(net, indicator.shape[1], reset)

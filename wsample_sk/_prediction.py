@@ -13,19 +13,18 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import torch
 from scipy.special import expit, logit
 from skorch.callbacks import Checkpoint, EarlyStopping
 
 from ._criteria import single_criterion
 from ._inputs import output_labels
+from ._target_kind import is_multi_label
 
 __all__ = [
     "adjusted_scores",
     "check_probabilities",
     "corrected_probabilities",
     "decide",
-    "is_multi_label",
     "kept_priors",
     "natural_posterior",
 ]
@@ -120,8 +119,20 @@ def check_probabilities(net: Any, proba: np.ndarray) -> np.ndarray:
 
 
 def output_prior(net: Any, sampling_prior: np.ndarray) -> np.ndarray:
-    """The class mix the outputs are relative to (a criterion may say, see losses)."""
+    """The class mix the outputs are relative to (a criterion may say, see losses).
+
+    A loss that adjusts for the mix it was trained on
+    (:class:`~wsample_sk.losses.LogitAdjustedLoss`) must hold that mix: a
+    fresh one (restored without ``f_criterion``) would give other
+    probabilities, so that is an error naming the file to load.
+    """
     criterion = single_criterion(net)
+    if getattr(criterion, "training_mix", False) is None:
+        raise ValueError(
+            f"{type(criterion).__name__} adjusts for the class mix it was trained on, and "
+            "this one holds none (restored without its fitted state): load it with "
+            "load_params(f_criterion=...) or load_params(checkpoint=...)."
+        )
     if criterion is not None and hasattr(criterion, "output_prior"):
         return np.asarray(criterion.output_prior(sampling_prior), dtype=np.float64)
     return sampling_prior
@@ -151,20 +162,6 @@ def adjusted_scores(net: Any, proba: np.ndarray, tau: float) -> np.ndarray:
         scores = np.log(natural) - tau * np.log(class_prior)
     scores[:, (class_prior == 0) | (sampling_prior == 0)] = -np.inf
     return scores
-
-
-def is_multi_label(net: Any) -> bool:
-    """Whether the model predicts a 0/1 indicator (fitted so, or restored with such a loss)."""
-    flag = vars(net).get("multi_label_")
-    if flag is not None:
-        return bool(flag)
-    history = getattr(net, "history_", None)
-    if history is not None and len(history) and "multi_label" in history[-1]:
-        return bool(history[-1]["multi_label"])  # restored: history says what was fitted
-    criterion = single_criterion(net)
-    return isinstance(criterion, torch.nn.BCEWithLogitsLoss) or bool(
-        getattr(criterion, "multi_label", False)
-    )
 
 
 def _label_probabilities(proba: np.ndarray) -> np.ndarray:

@@ -36,6 +36,15 @@ class MLP(nn.Module):
         skorch applies to the log of the output; the classifier chooses this
         when the criterion is ``NLLLoss``).
 
+    Attributes
+    ----------
+    target_kind : {"single-label", "multi-label"} or None
+        The kind of target the network was trained on; the classifier sets
+        it when it fits, and it travels in the ``state_dict`` (torch's extra
+        state), so that parameters restored into a fresh network
+        (``load_params(f_params=...)``) predict as the fitted model did.
+        ``None``: not known (a state saved before wsample_sk 0.4).
+
     Examples
     --------
     >>> import torch
@@ -69,6 +78,18 @@ class MLP(nn.Module):
         if output == "proba":
             layers.append(nn.Softmax(dim=-1))
         self.net = nn.Sequential(*layers)
+        self.target_kind: str | None = None
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         return self.net(X)
+
+    def get_extra_state(self) -> dict:
+        return {"target_kind": self.target_kind}
+
+    def set_extra_state(self, state: dict) -> None:
+        self.target_kind = state.get("target_kind")
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # a state saved before the target kind was recorded still loads (kind unknown)
+        state_dict.setdefault(prefix + "_extra_state", {"target_kind": None})
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
