@@ -153,6 +153,11 @@ def test_ctrl_c_inside_a_skorch_fit_stops_the_run():
     assert done.stdout.strip() == "interrupted True", done.stdout + done.stderr[-3000:]
 
 
+def test_one_method_or_data_set_given_as_a_string_is_that_one():
+    res = compare(datasets="wine", methods="ref_logreg", **FAST)
+    assert set(res["method"]) == {"ref_logreg"} and set(res["dataset"]) == {"wine"}
+
+
 def test_max_rows_takes_a_stratified_subsample_that_keeps_rare_classes():
     rng = np.random.default_rng(0)
     X = pd.DataFrame({"a": rng.normal(size=700), "b": rng.normal(size=700)})

@@ -180,7 +180,22 @@ def test_a_label_without_positives_warns_and_keeps_its_probability(tagged):
     [
         (lambda Y: np.stack([Y, Y], axis=2), {}, "1-D .* or a 2-D 0/1 indicator"),
         (lambda Y: np.where(Y == 1, 2, 0), {}, r"values 0 or 1; got 2 at \(row 0, column 0\)"),
-        (lambda Y: Y + np.arange(len(Y))[:, None] % 3, {}, "multiclass-multioutput"),
+        (lambda Y: Y + np.arange(len(Y))[:, None] % 3, {}, r"0 or 1; got 2 at \(row 1, col"),
+        (
+            lambda Y: np.where(np.arange(Y.size).reshape(Y.shape) == 7, -1, Y),
+            {},
+            r"got -1 at \(row 1, column 2\)",
+        ),
+        (
+            lambda Y: np.where(np.arange(Y.size).reshape(Y.shape) == 3, 0.5, Y),
+            {},
+            r"got 0.5 at \(row 0, column 3\)",
+        ),
+        (
+            lambda Y: np.array([["a", "b"]] * len(Y)),
+            {},
+            "real numbers 0 or 1; got an array of dtype <U1",
+        ),
         (lambda Y: Y, {"sampling": ClassQuotas()}, "multi-label target does not have"),
         (lambda Y: Y, {"train_split": ValidSplit(4, stratified=True)}, "stratified=False"),
         (lambda Y: Y, {"classes": [0, 1]}, "classes names 2 labels but y has 5"),
@@ -195,6 +210,15 @@ def test_bad_multi_label_input_is_a_clear_error(tagged, y, params, match):
     X, Y = tagged
     with pytest.raises(ValueError, match=match):
         WeightedSamplingClassifier(**{**FAST, **params}).fit(X, y(Y))
+
+
+def test_loss_reweighting_says_it_takes_one_label_per_row(tagged):
+    from wsample_sk.callbacks import LossReweighting
+
+    X, Y = tagged
+    clf = WeightedSamplingClassifier(callbacks=[LossReweighting()], **FAST)
+    with pytest.raises(ValueError, match="LossReweighting .* y is a multi-label indicator"):
+        clf.fit(X, Y)
 
 
 def test_label_rule_on_one_label_per_row_is_refused():

@@ -221,6 +221,24 @@ def test_dataframe_input_keeps_feature_names():
     assert clf.predict(df).shape == (200,)
 
 
+@pytest.mark.parametrize(
+    "column, match",
+    [
+        (pd.Categorical(["x", "y"] * 100), "X column 'e' has dtype category .*'x'.*encode it"),
+        (["x", "y"] * 100, "X column 'e' has dtype .* \\(first value 'x'\\); the network"),
+    ],
+    ids=["categorical", "text"],
+)
+def test_a_dataframe_column_that_is_not_numbers_is_named(column, match):
+    X, y = make_classification(200, 4, random_state=0)
+    df = pd.DataFrame(X, columns=list("abcd")).assign(e=column)
+    with pytest.raises(ValueError, match=match):
+        WeightedSamplingClassifier(**FAST).fit(df, y)
+    fitted = WeightedSamplingClassifier(**FAST).fit(df[list("abcd")].astype(object), y)
+    with pytest.raises(ValueError, match=match):  # at prediction too
+        fitted.predict(df.drop(columns="a"))
+
+
 @pytest.mark.parametrize("with_y", [True, False])
 def test_torch_dataset_with_or_without_y(with_y):
     X, y = make_classification(200, 5, weights=[0.8], random_state=0)

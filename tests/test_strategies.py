@@ -99,3 +99,8 @@ def test_dict_naming_an_unknown_class_warns_and_is_unused():
     with pytest.warns(UserWarning, match=r"names class\(es\) \['zebra'\] .* unused"):
         w = compute_sampling_weights(Y, {"zebra": 2.0, "c": 3.0})
     assert set(w[Y == "c"]) == {3.0} and set(w[Y != "c"]) == {1.0}
+
+
+def test_class_sampling_distribution_names_its_own_parameter():
+    with pytest.raises(ValueError, match=r"^weights must be non-negative; got -1.0 at index 2"):
+        class_sampling_distribution(Y[:4], [1.0, 1.0, -1.0, 1.0])

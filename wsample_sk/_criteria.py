@@ -123,8 +123,7 @@ def loss_class_weights(net: Any, n_outputs: int, *, per_label: bool) -> np.ndarr
     what = "label" if per_label else "class"
     if weights.shape != (n_outputs,):
         raise ValueError(
-            f"{name} has shape {weights.shape}; it needs one weight per {what} "
-            f"({n_outputs})."
+            f"{name} has shape {weights.shape}; it needs one weight per {what} ({n_outputs})."
         )
     bad = ~np.isfinite(weights) | (weights < 0)
     if bad.any():

@@ -104,9 +104,31 @@ def _as_float32(x: Any, default_module: bool) -> Any:
     return x
 
 
+def _check_numeric_columns(frame: Any) -> None:
+    """A DataFrame of numbers (or bools): other columns named, with their dtype and a value."""
+    columns = frame.to_frame() if frame.ndim == 1 else frame
+    for name, dtype in columns.dtypes.items():
+        if dtype.kind in "biuf":
+            continue
+        if dtype.kind == "O" and not hasattr(dtype, "categories"):
+            try:  # numbers stored as objects are fine, as for scikit-learn
+                np.asarray(columns[name], dtype=np.float64)
+                continue
+            except (TypeError, ValueError):
+                pass
+        value = columns[name].iloc[0] if len(columns) else None
+        raise ValueError(
+            f"X column {name!r} has dtype {dtype} (first value {value!r}); "
+            "the network takes numbers: encode it first, e.g. with OneHotEncoder or "
+            "OrdinalEncoder in a Pipeline (or sklearn.compose.make_column_transformer)."
+        )
+
+
 def _validate_leaf(net: Any, x: Any, *, reset: bool, top: bool) -> Any:
     """One input array: validated as scikit-learn does, float64 as float32."""
     default_module = net.module is None
+    if is_pandas_ndframe(x):
+        _check_numeric_columns(x)
     if isinstance(x, torch.Tensor) and (x.device.type != "cpu" or x.dtype == torch.bfloat16):
         return _as_float32(x, default_module)  # left on its device; checked by the module
     if isinstance(x, torch.Tensor):
@@ -178,6 +200,8 @@ def check_indicator(y: Any, n: int) -> Any:
             f"got an array of shape {np.shape(y)}."
         )
     kind = type_of_target(y)
+    if kind in ("multiclass-multioutput", "continuous-multioutput"):
+        check_label_matrix(y, name="y")  # numbers that are not 0/1: names the first one
     if kind != "multilabel-indicator":
         raise ValueError(
             f"y is a 2-D target of type {kind!r}; {_NAME} takes one label per row (1-D y) "

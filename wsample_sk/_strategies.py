@@ -419,6 +419,10 @@ def class_sampling_distribution(y: Any, weights: Any = None) -> dict:
     """
     y = np.asarray(y)
     classes, codes = np.unique(y, return_inverse=True)
-    w = np.ones(len(y)) if weights is None else check_sampling_weights(weights, len(y))
+    w = (
+        np.ones(len(y))
+        if weights is None
+        else check_sampling_weights(weights, len(y), name="weights")
+    )
     totals = np.bincount(codes, weights=relative(w), minlength=len(classes))
     return dict(zip(classes.tolist(), (totals / totals.sum()).tolist(), strict=True))

@@ -81,8 +81,17 @@ class LossReweighting(Callback):
                 "LossReweighting works with a WeightedSamplingClassifier, whose "
                 "class-mix schedule (callbacks__class_mix) it changes."
             )
+        if schedule.part.indicator is not None:
+            raise ValueError(
+                "LossReweighting weighs each row by its loss against one class label; y is "
+                "a multi-label indicator, which it does not take (remove the callback, or "
+                "weigh rows through sample_weight)."
+            )
         if schedule.codes is None:
-            raise ValueError("LossReweighting needs the class labels: pass y to fit.")
+            raise ValueError(
+                "LossReweighting needs the class label of every training row, and those "
+                "of this Dataset cannot be read: pass y to fit."
+            )
         epoch = len(net.history)  # the next epoch, counted from 0
         if epoch % self.every:
             return

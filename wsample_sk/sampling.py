@@ -591,4 +591,3 @@ def check_class_weight(class_weight: Any, **sub_params: Any) -> LossWeights | No
         f"class_weight must be None, one of {list(SHORTCUTS)}, a dict {{class: weight}} "
         f"or a LossWeights; got {class_weight!r}."
     )
-

@@ -264,6 +264,8 @@ def _resolve_data(X, y, datasets) -> list[tuple[str, Any, Any]]:
         return [("data", X, y, "")]
     if y is not None:
         raise ValueError("y was given without X.")
+    if isinstance(datasets, (str, Dataset)):  # one data set, not its letters
+        datasets = [datasets]
     out = []
     for item in DATASETS if datasets is None else datasets:
         if isinstance(item, str):
@@ -320,10 +322,12 @@ def compare(
         ``datasets``.
     datasets : iterable, default=None
         Names of built-in data sets (:data:`DATASETS`), :class:`Dataset`
-        objects or ``(name, X, y)`` tuples. ``None`` (and no ``X``): the whole
+        objects or ``(name, X, y)`` tuples (one name or Dataset: that one).
+        ``None`` (and no ``X``): the whole
         built-in suite.
-    methods : sequence of str, default=None
-        Keys of :data:`METHODS`; ``None`` runs :data:`DEFAULT_METHODS`. A
+    methods : str or sequence of str, default=None
+        Keys of :data:`METHODS` (one key: that method); ``None`` runs
+        :data:`DEFAULT_METHODS`. A
         method that does not apply to a data set's kind of target (single-
         or multi-label) is skipped there, with its reason in
         ``attrs["skipped"]``.
@@ -391,6 +395,8 @@ def compare(
     >>> res[["method", "repeat", "fold"]].value_counts().size
     4
     """
+    if isinstance(methods, str):  # one method, not its letters
+        methods = [methods]
     methods = list(DEFAULT_METHODS if methods is None else methods)
     unknown = [m for m in methods if m not in METHODS and m not in REFERENCES]
     if unknown:
