@@ -334,3 +334,39 @@ def test_a_logit_adjusted_model_restored_without_its_criterion_refuses_to_correc
         fresh.predict_proba(X)
     fresh.load_params(f_criterion=tmp_path / "c.pt")
     np.testing.assert_allclose(fresh.predict_proba(X), fitted.predict_proba(X), rtol=1e-6)
+
+
+def test_the_schedule_length_can_be_set_for_a_stream_of_partial_fits(data):
+    X, y = data
+    whole = WeightedSamplingClassifier(sampling="progressive", **{**FAST, "max_epochs": 4}).fit(
+        X, y
+    )
+    stream = WeightedSamplingClassifier(
+        sampling="progressive", callbacks__class_mix__epochs=4, **{**FAST, "max_epochs": 1}
+    )
+    for _ in range(4):
+        stream.partial_fit(X, y)
+    expected = whole.history[:, "sampling_prior"]
+    np.testing.assert_allclose(stream.history[:, "sampling_prior"], expected)
+    assert stream.history[-1, "class_mix_epochs"] == 4
+    # without the length, the schedule of a one-epoch fit is over at once
+    jumpy = WeightedSamplingClassifier(sampling="progressive", **{**FAST, "max_epochs": 1})
+    for _ in range(2):
+        jumpy.partial_fit(X, y)
+    np.testing.assert_allclose(jumpy.history[-1, "sampling_prior"], [0.5, 0.5])
+    with pytest.raises(ValueError, match="callbacks__class_mix__epochs"):
+        WeightedSamplingClassifier(callbacks__class_mix__epochs=0, **FAST).fit(X, y)
+
+
+def test_an_early_stop_before_the_schedule_reaches_balance_warns(data):
+    X, y = data
+    stop = EarlyStopping(monitor="train_loss", patience=1, threshold=10.0)  # stops at once
+    clf = WeightedSamplingClassifier(
+        sampling="deferred", callbacks=[stop], **{**FAST, "max_epochs": 10}
+    )
+    with pytest.warns(UserWarning, match="stopped at epoch 1 .* full weights at epoch 8 .*never"):
+        clf.fit(X, y)
+    with warnings.catch_warnings():  # a fit that runs its epochs, or reaches balance: silent
+        warnings.simplefilter("error", UserWarning)
+        WeightedSamplingClassifier(sampling="deferred", **{**FAST, "max_epochs": 3}).fit(X, y)
+        clf.set_params(sampling="balanced").fit(X, y)

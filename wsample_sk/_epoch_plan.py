@@ -324,6 +324,17 @@ class EpochPlan:
                     stacklevel=2,
                 )
 
+    def balanced_from(self) -> int:
+        """The first epoch at which every schedule has reached its full weights."""
+        epoch = 0
+        for spec in (self.sampling, self.class_weight):
+            schedule = getattr(spec, "schedule", "constant")
+            if schedule == "deferred":
+                epoch = max(epoch, first_weighted_epoch(spec.start_, self.length))
+            elif schedule == "progressive":
+                epoch = max(epoch, self.length - 1)
+        return epoch
+
     def warn_on_double_correction(self) -> None:
         """Warn when the draws and the loss both re-weight the classes (at the schedule's end).
 

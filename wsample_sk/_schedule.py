@@ -20,6 +20,7 @@ callback hooks:
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,8 @@ from ._criteria import (
 )
 from ._epoch_plan import EpochPlan, TrainingPart
 from ._multilabel_plan import MultiLabelPlan
+from ._strategies import first_weighted_epoch
+from ._validation import check_count
 
 __all__ = ["ClassMixSchedule", "StopOnNonFiniteLoss", "find_class_mix"]
 
@@ -42,18 +45,28 @@ class ClassMixSchedule(Callback):
     """Draws and loss weights of a fit, epoch by epoch (a default callback).
 
     :class:`~wsample_sk.WeightedSamplingClassifier` registers it as
-    ``"class_mix"``; it has no parameters of its own (the class mix is the
-    classifier's ``sampling=`` and ``class_weight=``). Removing it
-    (``callbacks="disable"`` or ``callbacks__class_mix=None``) is allowed only
-    when no lever needs it: training then iterates as skorch's does.
+    ``"class_mix"``; the class mix itself is the classifier's ``sampling=``
+    and ``class_weight=``. Removing it (``callbacks="disable"`` or
+    ``callbacks__class_mix=None``) is allowed only when no lever needs it:
+    training then iterates as skorch's does.
 
-    Its length and position are fitted state: the position is the epoch
-    (``len(history) - 1``) and the length (``"progressive"``, fractions of
-    ``"deferred"``) is ``max_epochs`` of the fit that started the schedule,
-    recorded in ``history`` as ``class_mix_epochs``. ``partial_fit``,
+    The position is the epoch (``len(history) - 1``). The length (of
+    ``"progressive"``, and the fractions of ``"deferred"``) is ``epochs``
+    if given, else ``max_epochs`` of the fit that started the schedule; it
+    is recorded in ``history`` as ``class_mix_epochs``. ``partial_fit``,
     ``warm_start`` and ``Checkpoint`` + ``LoadInitState`` therefore continue
     the same schedule, and a resumed fit with a fixed ``random_state`` ends
-    with the same parameters as an uninterrupted one.
+    with the same parameters as an uninterrupted one. Training a stream one
+    ``partial_fit`` (or ``warm_start`` fit) at a time, set ``epochs`` to the
+    number of epochs the whole stream trains for
+    (``callbacks__class_mix__epochs=50``). A fit that stops early
+    (``EarlyStopping``) before the schedule reaches its full weights warns.
+
+    Parameters
+    ----------
+    epochs : int, default=None
+        The schedule's length in epochs; ``None``: ``max_epochs`` of the fit
+        that starts it.
 
     Attributes
     ----------
@@ -76,18 +89,28 @@ class ClassMixSchedule(Callback):
     #: how :func:`find_class_mix` recognises it (also across a re-imported module)
     owns_class_mix = True
 
+    def __init__(self, epochs: int | None = None) -> None:
+        self.epochs = epochs
+
     def initialize(self) -> ClassMixSchedule:
+        if self.epochs is not None:
+            check_count(self.epochs, "callbacks__class_mix__epochs")
         self.plan_: EpochPlan | None = None
+        self.first_epoch_: int = 0
         return self
 
     def on_train_begin(self, net: Any, X: Any = None, y: Any = None, **kwargs: Any) -> None:
         self.plan_ = None
+        self.first_epoch_ = len(net.history)
 
     def start(self, net: Any, part: TrainingPart) -> EpochPlan:
         """Build this fit's plan from the training part (the classifier calls this once)."""
         epochs_done = len(net.history)
         recorded = [row["class_mix_epochs"] for row in net.history if "class_mix_epochs" in row]
-        length = recorded[-1] if recorded else epochs_done + net.max_epochs
+        if self.epochs is not None:
+            length = self.epochs
+        else:
+            length = recorded[-1] if recorded else epochs_done + net.max_epochs
         size = net.get_params_for("iterator_train").get("batch_size", net.batch_size)
         plan = EpochPlan if part.indicator is None else MultiLabelPlan
         self.plan_ = plan(
@@ -126,7 +149,31 @@ class ClassMixSchedule(Callback):
         net.history.record("class_mix_epochs", self.plan_.length)
 
     def on_train_end(self, net: Any, X: Any = None, y: Any = None, **kwargs: Any) -> None:
-        self.plan_ = None  # what predict and resume need is in history and the criteria
+        plan, self.plan_ = self.plan_, None  # predict and resume read history and criteria
+        if plan is None:
+            return
+        trained = len(net.history) - self.first_epoch_
+        last, balanced = len(net.history) - 1, plan.balanced_from()
+        if trained < net.max_epochs and last < balanced:
+            warnings.warn(
+                f"Training stopped at epoch {last} of {self.first_epoch_ + net.max_epochs} "
+                f"(early stopping?), before the class-mix schedule reaches its full weights at "
+                f"epoch {balanced} (sampling={plan.sampling!r}, "
+                f"class_weight={plan.class_weight!r}): the balanced phase "
+                f"{'never ran' if self._never_weighted(plan, last) else 'was cut short'}. "
+                "Start it earlier, or shorten it with callbacks__class_mix__epochs.",
+                UserWarning,
+                stacklevel=2,
+            )
+
+    @staticmethod
+    def _never_weighted(plan: EpochPlan, last: int) -> bool:
+        deferred = [
+            first_weighted_epoch(spec.start_, plan.length)
+            for spec in (plan.sampling, plan.class_weight)
+            if getattr(spec, "schedule", None) == "deferred"
+        ]
+        return bool(deferred) and last < min(deferred)
 
     def __getstate__(self) -> dict:
         # a net pickled during fit (Checkpoint(f_pickle=...)) leaves the plan behind
