@@ -128,6 +128,8 @@ def test_compare_errors(kwargs, match):
 
 _CTRL_C_IN_A_FIT = """
 import os, signal
+# a process started by a pytest-xdist worker inherits SIGINT ignored: start from Python's own
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from wsample_sk import WeightedSamplingClassifier
 from wsample_sk.compare import compare, load_dataset
 
