@@ -212,13 +212,13 @@ def test_bad_multi_label_input_is_a_clear_error(tagged, y, params, match):
         WeightedSamplingClassifier(**{**FAST, **params}).fit(X, y(Y))
 
 
-def test_loss_reweighting_says_it_takes_one_label_per_row(tagged):
+def test_loss_reweighting_weighs_rows_by_their_mean_label_loss(tagged):
     from wsample_sk.callbacks import LossReweighting
 
     X, Y = tagged
-    clf = WeightedSamplingClassifier(callbacks=[LossReweighting()], **FAST)
-    with pytest.raises(ValueError, match="LossReweighting .* y is a multi-label indicator"):
-        clf.fit(X, Y)
+    clf = WeightedSamplingClassifier(callbacks=[("rw", LossReweighting())], **FAST).fit(X, Y)
+    assert clf.history[-1, "reweight_max"] > 1.0  # hard rows are drawn more often
+    assert clf.predict(X).shape == Y.shape
 
 
 def test_label_rule_on_one_label_per_row_is_refused():

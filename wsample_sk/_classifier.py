@@ -16,7 +16,6 @@ The design, in terms of skorch's documented hooks (the fit loop is skorch's):
 from __future__ import annotations
 
 import contextlib
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -34,12 +33,11 @@ from ._inputs import (
     default_module_sizes,
     fit_data,
     for_skorch,
-    output_labels,
     training_part,
     validate_inputs,
 )
 from ._iterators import ordered_loader, training_loader
-from ._labels import TargetCodec
+from ._labels import output_labels
 from ._loading import ArrayDataset
 from ._params import (
     CLASS_MIX_PREFIXES,
@@ -50,10 +48,10 @@ from ._params import (
     reject_old_spellings,
     stored_privately,
 )
-from ._prediction import corrected_probabilities, decide, prior_property
+from ._prediction import prior_property
 from ._schedule import ClassMixSchedule, StopOnNonFiniteLoss, find_class_mix
 from ._seeding import derive_seed, fit_seed, seed_torch, seeded_torch
-from ._target_kind import MULTI_LABEL, SINGLE_LABEL, is_multi_label
+from ._target_kind import TargetKind, fitted_kind
 from .modules import MLP
 
 __all__ = ["WeightedSamplingClassifier"]
@@ -343,7 +341,7 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         if get_config()["enable_metadata_routing"]:
             process_routing(self, method, **fit_params)  # unrequested metadata: refused now
         data = fit_data(self, X, y, sample_weight, reset=reset, classes=classes)
-        check_labels_known(data.codes if data.indicator is None else data.indicator, *levers)
+        check_labels_known(data.known_targets, *levers)
         self.sampling_, self.class_weight_ = levers
         if data.n_inputs is not None:
             self._default_module_sizes = {"n_features": data.n_inputs}
@@ -379,7 +377,7 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         data = self._fit_data
         self.module_ = MLP(**default_module_sizes(self, fitting=data is not None))
         if data is not None:  # saved with the parameters: a restore predicts as fitted
-            self.module_.target_kind = SINGLE_LABEL if data.indicator is None else MULTI_LABEL
+            self.module_.target_kind = data.kind.name
         return self
 
     def get_dataset(self, X: Any, y: Any = None):
@@ -454,7 +452,7 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         weighs each label's positives).
         """
         data = self._fit_data
-        codec = data.codec if data is not None else TargetCodec(output_labels(self))
+        codec = data.codec if data is not None else self.target_kind.codec(output_labels(self))
         y_true = codec(y_true)
         plan = getattr(find_class_mix(self), "plan_", None) if training else None
         rows, positives = weights_of_batch(plan)
@@ -464,25 +462,27 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         return weighted_loss(self.criterion_, losses, y_true, rows, positives)
 
     def initialize_criterion(self):
-        """skorch's criterion; ``CrossEntropyLoss`` becomes ``BCEWithLogitsLoss`` for
-        a multi-label target."""
-        multi = self._fit_data is not None and self._fit_data.indicator is not None
-        if multi and self.criterion is torch.nn.CrossEntropyLoss:
-            self.criterion_ = torch.nn.BCEWithLogitsLoss(**self.get_params_for("criterion"))
+        """skorch's criterion, or the target kind's default in its place
+        (``CrossEntropyLoss`` becomes ``BCEWithLogitsLoss`` for a multi-label target)."""
+        kind = self._fit_data.kind if self._fit_data is not None else None
+        criterion = self.criterion if kind is None else kind.default_criterion(self.criterion)
+        if criterion is not self.criterion:
+            self.criterion_ = criterion(**self.get_params_for("criterion"))
             return self
         return super().initialize_criterion()
+
+    @property
+    def target_kind(self) -> TargetKind:
+        """The kind of target the model predicts (see ``target_kind_``): fitted, restored
+        or, before any fit, told by a multi-label criterion."""
+        return fitted_kind(self)
 
     # -- prediction ------------------------------------------------------------
     def _get_predict_nonlinearity(self):
         if self._auto_nonlinearity():
             self.check_is_fitted()
-            criterion = single_criterion(self)
-            if is_multi_label(self):  # one independent probability per label
-                return getattr(criterion, "probabilities", torch.sigmoid)
-            if getattr(criterion, "takes_logits", False):
-                # the probabilities the loss models (LDAM: of its scaled logits)
-                return getattr(criterion, "probabilities", partial(torch.softmax, dim=-1))
-            return _infer_predict_nonlinearity(self)
+            inferred = _infer_predict_nonlinearity(self)
+            return self.target_kind.nonlinearity(self, single_criterion(self), inferred)
         return super()._get_predict_nonlinearity()
 
     def _auto_nonlinearity(self) -> bool:
@@ -507,7 +507,7 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         proba = super().predict_proba(X)
         if not self._auto_nonlinearity():
             return proba
-        return corrected_probabilities(self, proba)
+        return self.target_kind.probabilities(self, proba)
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted class labels (from ``classes_``; output positions when unknown).
@@ -526,4 +526,4 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         """
         if self.logit_adjustment is not None and not self._auto_nonlinearity():
             raise ValueError("logit_adjustment needs predict_nonlinearity='auto'.")
-        return decide(self, NeuralNetClassifier.predict_proba(self, X))
+        return self.target_kind.decide(self, NeuralNetClassifier.predict_proba(self, X))

@@ -20,6 +20,7 @@ import torch
 
 __all__ = [
     "counted_criteria",
+    "criteria_of",
     "give_class_counts",
     "give_label_counts",
     "give_training_mix",
@@ -50,14 +51,14 @@ def counted_criteria(net: Any) -> Iterator[Any]:
             yield criterion
 
 
+def criteria_of(net: Any) -> Iterator[Any]:
+    """Every criterion of the net, unwrapped."""
+    for _, criterion in _criteria_of(net):
+        yield criterion
+
+
 def give_class_counts(net: Any, counts: np.ndarray, classes: np.ndarray | None) -> None:
     """Hand the training part's class counts to every criterion that takes them."""
-    for _, criterion in _criteria_of(net):
-        if getattr(criterion, "multi_label", False):
-            raise ValueError(
-                f"{type(criterion).__name__} is a multi-label loss; y holds one label per "
-                "row (pass a 0/1 indicator matrix, or a single-label criterion)."
-            )
     for criterion in counted_criteria(net):
         if not len(counts):
             raise ValueError(
@@ -77,11 +78,6 @@ def give_class_counts(net: Any, counts: np.ndarray, classes: np.ndarray | None) 
 def give_label_counts(net: Any, counts: np.ndarray, n_samples: int) -> None:
     """Hand a multi-label training part's positives per label to the losses that take them."""
     for name, criterion in _criteria_of(net):
-        if hasattr(criterion, "set_class_counts"):
-            raise ValueError(
-                f"{type(criterion).__name__} takes one label per row; y is a multi-label "
-                "indicator (use BCEWithLogitsLoss or a multi-label loss of wsample_sk.losses)."
-            )
         if hasattr(criterion, "set_label_counts") and (
             "label_counts" not in net.get_params_for(name)
         ):

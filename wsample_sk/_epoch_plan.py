@@ -20,7 +20,6 @@ import numpy as np
 import torch
 from torch.utils.data import Sampler
 
-from ._multilabel import label_counts_of
 from ._samplers import PermutationSampler, WeightedSampler
 from ._seeding import derive_seed
 from ._strategies import (
@@ -55,6 +54,8 @@ class TrainingPart:
         The fit's seed; the draws of epoch ``e`` derive from it and ``e``.
     indicator : sparse matrix of shape (n, n_labels) or None
         Multi-label targets (then ``labels`` and ``codes`` are ``None``).
+    kind : TargetKind or None
+        The kind of target (``wsample_sk._target_kind``), which chooses the plan.
     """
 
     n: int
@@ -64,15 +65,7 @@ class TrainingPart:
     sample_weight: np.ndarray | None
     seed: int
     indicator: Any = None
-
-    @property
-    def class_counts(self) -> np.ndarray:
-        """Training rows per class, or positives per label (empty when unknown)."""
-        if self.indicator is not None:
-            return label_counts_of(self.indicator)
-        if self.codes is None or self.classes is None:
-            return np.zeros(0, dtype=np.int64)
-        return np.bincount(self.codes, minlength=len(self.classes))
+    kind: Any = None
 
 
 class _EpochDraws(Sampler[int]):
@@ -208,11 +201,7 @@ class EpochPlan:
     ) -> None:
         self.part = part
         self.n, self.codes, self.classes = part.n, part.codes, part.classes
-        if part.indicator is None and getattr(sampling, "label_rule", None) is not None:
-            raise ValueError(
-                f"sampling={sampling!r}: label_rule applies to multi-label targets only; "
-                "y holds one label per row."
-            )
+        self._check_spec(sampling)
         self.length = max(int(length), 1)
         in_loss = sample_weight_in == "loss"
         if sampling is None and part.sample_weight is not None and not in_loss:
@@ -235,7 +224,7 @@ class EpochPlan:
         self._first = True
         self._batch_rows: np.ndarray | None = None
         self._delivered: list[np.ndarray] = []
-        counts = part.class_counts
+        counts = self._count_classes()
         self.class_counts = counts
         self.class_prior = counts / max(counts.sum(), 1)
         self.sampling_prior = self.class_prior
@@ -247,6 +236,23 @@ class EpochPlan:
             self._quota_mix = self._use_quotas(sampling)
         elif isinstance(sampling, BatchComposition):
             self._quota_mix = self._use_composition(sampling, batch_size, world)
+
+    def _check_spec(self, sampling: Any) -> None:
+        if getattr(sampling, "label_rule", None) is not None:
+            raise ValueError(
+                f"sampling={sampling!r}: label_rule applies to multi-label targets only; "
+                "y holds one label per row."
+            )
+
+    def _count_classes(self) -> np.ndarray:
+        """Training rows per class (empty when the labels are unknown)."""
+        if self.codes is None or self.classes is None:
+            return np.zeros(0, dtype=np.int64)
+        return np.bincount(self.codes, minlength=len(self.classes))
+
+    def training_targets(self) -> torch.Tensor | None:
+        """The training rows' targets as the criterion takes them (``None``: unknown)."""
+        return None if self.codes is None else torch.as_tensor(self.codes)
 
     # -- exact quotas ---------------------------------------------------------
     def _generator(self) -> torch.Generator:

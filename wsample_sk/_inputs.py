@@ -24,17 +24,16 @@ from skorch.dataset import get_len
 from skorch.utils import data_from_dataset, is_dataset, is_pandas_ndframe, to_numpy
 
 from ._epoch_plan import TrainingPart
-from ._labels import TargetCodec, encode
+from ._labels import encode, output_labels
 from ._loading import ArrayDataset, is_dict, rows_in, to_tensors
 from ._multilabel import check_label_matrix
-from ._target_kind import MULTI_LABEL, fitted_kind
+from ._target_kind import MULTI_LABEL, SINGLE_LABEL, TargetKind, fitted_kind
 from ._validation import check_sampling_weights
 
 __all__ = [
     "FitData",
     "default_module_sizes",
     "fit_data",
-    "output_labels",
     "training_part",
     "validate_inputs",
 ]
@@ -50,9 +49,15 @@ class FitData:
     codes: np.ndarray | None  # their output positions
     sample_weight: np.ndarray | None
     n_inputs: int | None  # per-sample input size, for the default MLP
-    codec: TargetCodec  # labels of a batch to output positions
+    codec: Any  # the kind's: a batch's targets as the criterion takes them
     seed: int = 0  # set once the module is initialised
     indicator: Any = None  # multi-label targets: a CSR 0/1 matrix (labels, codes are None)
+    kind: TargetKind = SINGLE_LABEL  # decided here, once
+
+    @property
+    def known_targets(self) -> Any:
+        """The rows' targets as the levers use them (``None``: unknown)."""
+        return self.codes if self.indicator is None else self.indicator
 
 
 def _is_table_list(X: Any) -> bool:
@@ -225,13 +230,6 @@ def check_labels(y: Any, n: int) -> np.ndarray:
     return y
 
 
-def output_labels(net: Any) -> np.ndarray | None:
-    """The labels of the network's outputs, in order; ``None`` when unknown."""
-    if net.classes is not None and len(net.classes):
-        return np.asarray(net.classes)
-    return vars(net).get("classes_inferred_")
-
-
 def default_module_sizes(net: Any, *, fitting: bool) -> dict:
     """The arguments of the default :class:`~wsample_sk.modules.MLP`, from the data.
 
@@ -292,12 +290,12 @@ def _dataset_labels(X: Any, y: Any, n: int) -> np.ndarray | None:
         return None  # targets not readable: no class-level lever can apply
 
 
-def _check_same_kind(net: Any, multi_label: bool) -> None:
+def _check_same_kind(net: Any, kind: TargetKind) -> None:
     """Training on: ``y`` must be of the kind the model was fitted (or restored) on."""
-    kind = fitted_kind(net)
-    if kind is None or (kind == MULTI_LABEL) == multi_label:
+    fitted = fitted_kind(net, guess=False)
+    if fitted is None or fitted is kind:
         return
-    if multi_label:
+    if kind is MULTI_LABEL:
         raise ValueError(
             "y is a multi-label indicator, but the model was fitted on one label per row."
         )
@@ -321,7 +319,7 @@ def _learn_label_columns(net: Any, n_labels: int, reset: bool) -> None:
             "train_split stratifies by one label per row, which a multi-label y does not "
             "have; pass ValidSplit(cv, stratified=False) (or a split of your own)."
         )
-    net.multi_label_, net.classes_inferred_ = True, np.arange(n_labels)
+    net.classes_inferred_ = np.arange(n_labels)
 
 
 def fit_data(net: Any, X: Any, y: Any, sample_weight: Any, *, reset: bool, classes: Any) -> FitData:
@@ -352,20 +350,20 @@ def fit_data(net: Any, X: Any, y: Any, sample_weight: Any, *, reset: bool, class
         if not custom:
             y_seen = for_skorch(y, targets) if indicator is None else _as_seen(y, targets)
             dataset = ArrayDataset(for_skorch(X, inputs), y_seen, inputs=inputs, labels=targets)
+    kind = SINGLE_LABEL if indicator is None else MULTI_LABEL  # the one place it is decided
     if not reset and (indicator is not None or labels is not None):
-        _check_same_kind(net, indicator is not None)
+        _check_same_kind(net, kind)
     codes = None
     if indicator is not None:
         _learn_label_columns(net, indicator.shape[1], reset)
-        codec = TargetCodec(None, multi_label=True)
     else:
-        if reset:
-            net.multi_label_ = False
         _learn_classes(net, labels, reset, classes)
         known = output_labels(net)
         if labels is not None and known is not None:
             codes = encode(labels, known, name="y")
-        codec = TargetCodec(known)
+    if reset or "target_kind_" not in vars(net):
+        net.target_kind_ = kind.name
+    codec = kind.codec(output_labels(net))
     if sample_weight is not None:
         sample_weight = check_sampling_weights(sample_weight, n)
     return FitData(
@@ -377,6 +375,7 @@ def fit_data(net: Any, X: Any, y: Any, sample_weight: Any, *, reset: bool, class
         n_inputs=n_inputs,
         codec=codec,
         indicator=indicator,
+        kind=kind,
     )
 
 
@@ -411,4 +410,5 @@ def training_part(net: Any, data: FitData, dataset_train: Any) -> TrainingPart:
         sample_weight=part(data.sample_weight),
         seed=data.seed,
         indicator=part(data.indicator),
+        kind=data.kind,
     )

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["TargetCodec", "encode"]
+__all__ = ["IndicatorCodec", "TargetCodec", "encode", "output_labels"]
 
 
 def encode(y: Any, classes: np.ndarray, *, name: str = "y") -> np.ndarray:
@@ -72,8 +72,7 @@ class TargetCodec:
     tensor([1, 0, 1])
     """
 
-    def __init__(self, classes: np.ndarray | None, *, multi_label: bool = False) -> None:
-        self.multi_label = multi_label  # an indicator matrix: float targets, as they are
+    def __init__(self, classes: np.ndarray | None) -> None:
         self.classes = None if classes is None else np.asarray(classes)
         self.unknown = self.classes is None
         self.identity = self.unknown or (
@@ -87,9 +86,6 @@ class TargetCodec:
             self._order = torch.as_tensor(order, dtype=torch.int64)
 
     def __call__(self, y: Any) -> Any:
-        if self.multi_label and y is not None:
-            y = torch.as_tensor(y)
-            return y if y.is_floating_point() else y.float()
         if self.unknown or y is None:
             return y  # labels unknown (a Dataset without targets): as the dataset gives them
         if self.identity:  # positions already; the criterion wants int64
@@ -102,3 +98,29 @@ class TargetCodec:
                 encode(values.numpy(), self.classes, name="the batch's targets")
             return self._order[pos].to(y.device)
         return torch.from_numpy(encode(np.asarray(y), self.classes, name="the batch's targets"))
+
+
+class IndicatorCodec:
+    """A batch of 0/1 indicator targets (multi-label) as the float tensor losses take.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from wsample_sk._labels import IndicatorCodec
+    >>> IndicatorCodec()(torch.tensor([[1, 0], [0, 1]]))
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
+
+    def __call__(self, y: Any) -> Any:
+        if y is None:
+            return y
+        y = torch.as_tensor(y)
+        return y if y.is_floating_point() else y.float()
+
+
+def output_labels(net: Any) -> np.ndarray | None:
+    """The labels of the network's outputs, in order; ``None`` when unknown."""
+    if net.classes is not None and len(net.classes):
+        return np.asarray(net.classes)
+    return vars(net).get("classes_inferred_")

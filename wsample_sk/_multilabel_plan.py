@@ -25,7 +25,12 @@ import numpy as np
 import torch
 
 from ._epoch_plan import EpochPlan, TrainingPart
-from ._multilabel import class_aware_row_probabilities, drawn_label_frequencies, rarity_weights
+from ._multilabel import (
+    class_aware_row_probabilities,
+    drawn_label_frequencies,
+    label_counts_of,
+    rarity_weights,
+)
 from ._strategies import Strategy
 from ._validation import relative
 from .sampling import BatchComposition, ClassQuotas, LossWeights
@@ -51,12 +56,6 @@ class MultiLabelPlan(EpochPlan):
     """
 
     def __init__(self, part: TrainingPart, sampling: Any, class_weight: Any, **kwargs: Any):
-        if isinstance(sampling, (ClassQuotas, BatchComposition)):
-            raise ValueError(
-                f"sampling={sampling!r} fixes rows per class, which a multi-label target "
-                "does not have (a row holds several labels); use weighted draws "
-                "(sampling='balanced' draws class-aware)."
-            )
         self.Y = part.indicator.tocsr()
         super().__init__(part, sampling, class_weight, **kwargs)
         counts = self.class_counts
@@ -65,6 +64,22 @@ class MultiLabelPlan(EpochPlan):
         self.rule = getattr(sampling, "label_rule", None) or "class_aware"
         self.pos_weight: np.ndarray | None = None
         self._warn_on_degenerate_labels(counts)
+
+    def _check_spec(self, sampling: Any) -> None:
+        if isinstance(sampling, (ClassQuotas, BatchComposition)):
+            raise ValueError(
+                f"sampling={sampling!r} fixes rows per class, which a multi-label target "
+                "does not have (a row holds several labels); use weighted draws "
+                "(sampling='balanced' draws class-aware)."
+            )
+
+    def _count_classes(self) -> np.ndarray:
+        """Positive training rows per label."""
+        return label_counts_of(self.Y)
+
+    def training_targets(self) -> torch.Tensor:
+        """The training rows' 0/1 indicator, as float (the criterion's targets)."""
+        return torch.from_numpy(self.Y.toarray().astype(np.float32))
 
     def _warn_on_degenerate_labels(self, counts: np.ndarray) -> None:
         none, every = np.flatnonzero(counts == 0), np.flatnonzero(counts == self.n)
@@ -160,4 +175,3 @@ class MultiLabelPlan(EpochPlan):
             history.record("drawn_label_frequencies", np.round(freq, 6).tolist())
         history.record("class_prior", self.class_prior.tolist())
         history.record("sampling_prior", np.asarray(self.sampling_prior).tolist())
-        history.record("multi_label", True)  # a restored model predicts as the fitted one

@@ -17,14 +17,15 @@ from scipy.special import expit, logit
 from skorch.callbacks import Checkpoint, EarlyStopping
 
 from ._criteria import single_criterion
-from ._inputs import output_labels
-from ._target_kind import is_multi_label
+from ._labels import output_labels
 
 __all__ = [
     "adjusted_scores",
     "check_probabilities",
+    "corrected_label_probabilities",
     "corrected_probabilities",
     "decide",
+    "decide_labels",
     "kept_priors",
     "natural_posterior",
 ]
@@ -197,33 +198,24 @@ def natural_label_posterior(net: Any, proba: np.ndarray, parameter: str) -> np.n
 
 
 def corrected_probabilities(net: Any, raw: Any) -> np.ndarray:
-    """``predict_proba``'s rows checked, and prior-corrected if asked."""
-    proba = np.asarray(raw, dtype=np.float64)
-    correct = net.proba_correction == "prior"
-    if is_multi_label(net):
-        proba = _label_probabilities(proba)
-        return natural_label_posterior(net, proba, "proba_correction") if correct else proba
-    proba = check_probabilities(net, proba)
-    return natural_posterior(net, proba, "proba_correction") if correct else proba
+    """``predict_proba``'s rows (one label per row) checked, and prior-corrected if asked."""
+    proba = check_probabilities(net, np.asarray(raw, dtype=np.float64))
+    if net.proba_correction == "prior":
+        return natural_posterior(net, proba, "proba_correction")
+    return proba
+
+
+def corrected_label_probabilities(net: Any, raw: Any) -> np.ndarray:
+    """Per-label probabilities (multi-label) checked, and prior-corrected if asked."""
+    proba = _label_probabilities(np.asarray(raw, dtype=np.float64))
+    if net.proba_correction == "prior":
+        return natural_label_posterior(net, proba, "proba_correction")
+    return proba
 
 
 def decide(net: Any, raw: Any) -> np.ndarray:
-    """Labels (or the 0/1 indicator) from the module's probabilities."""
+    """Labels from the module's probabilities (one label per row)."""
     tau = net.logit_adjustment
-    if is_multi_label(net):
-        if tau is None:
-            return (corrected_probabilities(net, raw) > 0.5).astype(np.int64)
-        class_prior, _ = require_priors(net, "logit_adjustment")
-        proba = _label_probabilities(np.asarray(raw, dtype=np.float64))
-        natural = natural_label_posterior(net, proba, "logit_adjustment")
-        # positive iff p / π^τ > (1 − p) / (1 − π)^τ; a label never (or always) positive
-        # in training has no balanced rule: it is decided at one half, unadjusted
-        seen = (class_prior > 0) & (class_prior < 1)
-        shift = np.zeros_like(class_prior)
-        shift[seen] = tau * logit(class_prior[seen])
-        with np.errstate(divide="ignore"):
-            scores = logit(natural) - shift
-        return (scores > 0).astype(np.int64)
     if tau is not None:
         scores = adjusted_scores(net, raw, tau)
     elif net.proba_correction is not None and net._auto_nonlinearity():
@@ -240,3 +232,21 @@ def decide(net: Any, raw: Any) -> np.ndarray:
             "its output size must match the classes."
         )
     return labels[positions]
+
+
+def decide_labels(net: Any, raw: Any) -> np.ndarray:
+    """The 0/1 indicator of the labels whose (corrected, or adjusted) probability passes 1/2."""
+    tau = net.logit_adjustment
+    if tau is None:
+        return (corrected_label_probabilities(net, raw) > 0.5).astype(np.int64)
+    class_prior, _ = require_priors(net, "logit_adjustment")
+    proba = _label_probabilities(np.asarray(raw, dtype=np.float64))
+    natural = natural_label_posterior(net, proba, "logit_adjustment")
+    # positive iff p / π^τ > (1 − p) / (1 − π)^τ; a label never (or always) positive
+    # in training has no balanced rule: it is decided at one half, unadjusted
+    seen = (class_prior > 0) & (class_prior < 1)
+    shift = np.zeros_like(class_prior)
+    shift[seen] = tau * logit(class_prior[seen])
+    with np.errstate(divide="ignore"):
+        scores = logit(natural) - shift
+    return (scores > 0).astype(np.int64)

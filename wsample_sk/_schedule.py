@@ -23,18 +23,10 @@ import math
 import warnings
 from typing import Any
 
-import numpy as np
 from skorch.callbacks import Callback
 
 from . import _parallel
-from ._criteria import (
-    give_class_counts,
-    give_label_counts,
-    give_training_mix,
-    loss_class_weights,
-)
 from ._epoch_plan import EpochPlan, TrainingPart
-from ._multilabel_plan import MultiLabelPlan
 from ._strategies import first_weighted_epoch
 from ._validation import check_count
 
@@ -112,8 +104,8 @@ class ClassMixSchedule(Callback):
         else:
             length = recorded[-1] if recorded else epochs_done + net.max_epochs
         size = net.get_params_for("iterator_train").get("batch_size", net.batch_size)
-        plan = EpochPlan if part.indicator is None else MultiLabelPlan
-        self.plan_ = plan(
+        self.kind_ = part.kind
+        self.plan_ = part.kind.plan(
             part,
             net.sampling_,
             net.class_weight_,
@@ -124,29 +116,21 @@ class ClassMixSchedule(Callback):
         )
         self.plan_.warn_unreachable()
         self.plan_.warn_on_double_correction()
-        multi_label = part.indicator is not None
-        if multi_label:
-            give_label_counts(net, self.plan_.class_counts, part.n)
-        else:
-            give_class_counts(net, self.plan_.class_counts, part.classes)
-        n_outputs = len(self.plan_.class_counts)
-        if n_outputs:  # the criterion's own class weights count in the recorded mix
-            weights = loss_class_weights(net, n_outputs, per_label=multi_label)
-            self.plan_.weigh_classes_in_loss(weights)
+        part.kind.feed_criteria(net, self.plan_)
         return self.plan_
 
     def on_epoch_begin(self, net: Any, **kwargs: Any) -> None:
         if self.plan_ is None:
             return
         self.plan_.begin_epoch(len(net.history) - 1)
-        if len(self.plan_.sampling_prior) and self.plan_.part.indicator is None:
-            give_training_mix(net, np.asarray(self.plan_.sampling_prior))
+        self.kind_.begin_epoch(net, self.plan_)
 
     def on_epoch_end(self, net: Any, **kwargs: Any) -> None:
         if self.plan_ is None:
             return
         self.plan_.end_epoch(net.history)
         net.history.record("class_mix_epochs", self.plan_.length)
+        net.history.record("target_kind", self.kind_.name)  # a restore predicts as fitted
 
     def on_train_end(self, net: Any, X: Any = None, y: Any = None, **kwargs: Any) -> None:
         plan, self.plan_ = self.plan_, None  # predict and resume read history and criteria

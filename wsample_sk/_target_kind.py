@@ -1,63 +1,218 @@
-"""The kind of target a model is fitted on, and where a restored model finds it.
+"""The kind of target, as one object that owns everything that differs by kind.
 
-A classifier is fitted on one label per row (``"single-label"``) or on a 0/1
-indicator matrix (``"multi-label"``). The fit decides it at its boundary
-(:mod:`._inputs`); what skorch saves carries it, so that a restored model
-predicts as the fitted one did:
+A classifier is fitted on one label per row (:data:`SINGLE_LABEL`) or on a
+0/1 indicator matrix (:data:`MULTI_LABEL`). The fit decides the kind once, at
+its boundary (:mod:`._inputs`), and stores its name as ``target_kind_``;
+every other module asks the kind object instead of testing the target:
 
-* the fitted estimator (and its pickle): ``multi_label_``;
-* ``history`` (``f_history``): ``multi_label`` on every epoch of a
-  multi-label fit;
-* the default module's ``state_dict`` (``f_params``): its ``target_kind``
-  (torch's extra state, :class:`~wsample_sk.modules.MLP`);
-* a multi-label criterion (``BCEWithLogitsLoss`` or a loss declaring
-  ``multi_label = True``) says so by itself.
+* how a batch's targets reach the loss (:meth:`TargetKind.codec`);
+* the default criterion and the output nonlinearity;
+* the plan of the class mix (what ``sampling="balanced"`` means: per class,
+  or per label) and what the criteria are given (class or label counts,
+  their own class weights, the training mix);
+* the prior correction and the decision rule of ``predict``.
+
+What skorch saves carries the kind, so that a restored model predicts as the
+fitted one did (:func:`fitted_kind`): the estimator's ``target_kind_`` (and
+its pickle), ``history`` (``target_kind`` on every epoch, ``f_history``), the
+default module's ``state_dict`` (its ``target_kind``, ``f_params``), and a
+multi-label criterion says so by itself. Adding a kind is adding one
+subclass here.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
+import numpy as np
 import torch
 
-from ._criteria import single_criterion
+from ._criteria import (
+    criteria_of,
+    give_class_counts,
+    give_label_counts,
+    give_training_mix,
+    loss_class_weights,
+    single_criterion,
+)
+from ._epoch_plan import EpochPlan, TrainingPart
+from ._labels import IndicatorCodec, TargetCodec
+from ._multilabel_plan import MultiLabelPlan
+from ._prediction import (
+    corrected_label_probabilities,
+    corrected_probabilities,
+    decide,
+    decide_labels,
+)
 
-__all__ = ["MULTI_LABEL", "SINGLE_LABEL", "fitted_kind", "is_multi_label"]
+__all__ = ["KINDS", "MULTI_LABEL", "SINGLE_LABEL", "TargetKind", "fitted_kind"]
 
-SINGLE_LABEL = "single-label"
-MULTI_LABEL = "multi-label"
+
+class TargetKind:
+    """What differs by the kind of target; one instance per kind (see the module)."""
+
+    name = ""
+    plan_class: type = EpochPlan
+
+    def __repr__(self) -> str:
+        return f"<target kind {self.name}>"
+
+    def __reduce__(self):  # pickled by name: one instance per kind, across processes
+        return (_kind_named, (self.name,))
+
+    # -- training --------------------------------------------------------------
+    def codec(self, classes: np.ndarray | None) -> Any:
+        """Turns a batch's targets into what the criterion takes."""
+        raise NotImplementedError
+
+    def default_criterion(self, criterion: Any) -> Any:
+        """The criterion to build for ``criterion=`` (the default may differ by kind)."""
+        return criterion
+
+    def plan(self, part: TrainingPart, sampling: Any, class_weight: Any, **kwargs: Any):
+        """The fit's plan of the class mix."""
+        return self.plan_class(part, sampling, class_weight, **kwargs)
+
+    def feed_criteria(self, net: Any, plan: EpochPlan) -> None:
+        """Give the criteria what they need of the training part; count their own class
+        weights in the plan's record of the mix."""
+        raise NotImplementedError
+
+    def begin_epoch(self, net: Any, plan: EpochPlan) -> None:
+        """Per epoch, what the criteria need of the epoch's mix."""
+
+    # -- prediction ------------------------------------------------------------
+    def nonlinearity(self, net: Any, criterion: Any, inferred: Any) -> Any:
+        """``predict_proba``'s nonlinearity for ``predict_nonlinearity="auto"``."""
+        raise NotImplementedError
+
+    def probabilities(self, net: Any, raw: Any) -> np.ndarray:
+        """``predict_proba``'s rows checked, and prior-corrected if asked."""
+        raise NotImplementedError
+
+    def decide(self, net: Any, raw: Any) -> np.ndarray:
+        """``predict`` from the module's probabilities."""
+        raise NotImplementedError
+
+
+class _SingleLabel(TargetKind):
+    """One class label per row: softmax outputs, class counts, class priors."""
+
+    name = "single-label"
+    plan_class = EpochPlan
+
+    def codec(self, classes: np.ndarray | None) -> TargetCodec:
+        return TargetCodec(classes)
+
+    def feed_criteria(self, net: Any, plan: EpochPlan) -> None:
+        for criterion in criteria_of(net):
+            if getattr(criterion, "multi_label", False):
+                raise ValueError(
+                    f"{type(criterion).__name__} is a multi-label loss; y holds one label per "
+                    "row (pass a 0/1 indicator matrix, or a single-label criterion)."
+                )
+        give_class_counts(net, plan.class_counts, plan.classes)
+        if len(plan.class_counts):
+            n = len(plan.class_counts)
+            plan.weigh_classes_in_loss(loss_class_weights(net, n, per_label=False))
+
+    def begin_epoch(self, net: Any, plan: EpochPlan) -> None:
+        if len(plan.sampling_prior):
+            give_training_mix(net, np.asarray(plan.sampling_prior))
+
+    def nonlinearity(self, net: Any, criterion: Any, inferred: Any) -> Any:
+        if getattr(criterion, "takes_logits", False):
+            # the probabilities the loss models (LDAM: of its scaled logits)
+            return getattr(criterion, "probabilities", partial(torch.softmax, dim=-1))
+        return inferred
+
+    def probabilities(self, net: Any, raw: Any) -> np.ndarray:
+        return corrected_probabilities(net, raw)
+
+    def decide(self, net: Any, raw: Any) -> np.ndarray:
+        return decide(net, raw)
+
+
+class _MultiLabel(TargetKind):
+    """A 0/1 indicator matrix: one sigmoid per label, label counts, per-label priors."""
+
+    name = "multi-label"
+    plan_class = MultiLabelPlan
+
+    def codec(self, classes: np.ndarray | None) -> IndicatorCodec:
+        return IndicatorCodec()
+
+    def default_criterion(self, criterion: Any) -> Any:
+        return torch.nn.BCEWithLogitsLoss if criterion is torch.nn.CrossEntropyLoss else criterion
+
+    def feed_criteria(self, net: Any, plan: EpochPlan) -> None:
+        for criterion in criteria_of(net):
+            if hasattr(criterion, "set_class_counts"):
+                raise ValueError(
+                    f"{type(criterion).__name__} takes one label per row; y is a multi-label "
+                    "indicator (use BCEWithLogitsLoss or a multi-label loss of "
+                    "wsample_sk.losses)."
+                )
+        give_label_counts(net, plan.class_counts, plan.n)
+        plan.weigh_classes_in_loss(loss_class_weights(net, len(plan.class_counts), per_label=True))
+
+    def nonlinearity(self, net: Any, criterion: Any, inferred: Any) -> Any:
+        return getattr(criterion, "probabilities", torch.sigmoid)
+
+    def probabilities(self, net: Any, raw: Any) -> np.ndarray:
+        return corrected_label_probabilities(net, raw)
+
+    def decide(self, net: Any, raw: Any) -> np.ndarray:
+        return decide_labels(net, raw)
+
+
+SINGLE_LABEL: TargetKind = _SingleLabel()
+MULTI_LABEL: TargetKind = _MultiLabel()
+KINDS = {kind.name: kind for kind in (SINGLE_LABEL, MULTI_LABEL)}
+
+
+def _kind_named(name: str) -> TargetKind:
+    return KINDS[name]
 
 
 def _module_kind(net: Any) -> str | None:
-    module = getattr(getattr(net, "module_", None), "_orig_mod", getattr(net, "module_", None))
-    return getattr(module, "target_kind", None)
+    module = getattr(net, "module_", None)
+    return getattr(getattr(module, "_orig_mod", module), "target_kind", None)
 
 
-def fitted_kind(net: Any) -> str | None:
-    """The kind of target ``net`` was fitted on, from what it holds; ``None`` if unknown.
-
-    The module's recorded kind comes first (parameters just loaded into an
-    estimator fitted before say what they were trained on), then the fitted
-    flag, then ``history``.
-    """
-    kind = _module_kind(net)
-    if kind is not None:
-        return kind
-    flag = vars(net).get("multi_label_")
-    if flag is not None:
-        return MULTI_LABEL if flag else SINGLE_LABEL
+def _recorded_kind(net: Any) -> str | None:
+    """The kind in what the model holds: module, fitted attribute, history."""
+    kind = _module_kind(net)  # parameters just loaded say what they were trained on
+    if kind is None:
+        kind = vars(net).get("target_kind_")
+    if kind is None and "multi_label_" in vars(net):  # a pickle of wsample_sk 0.3
+        kind = MULTI_LABEL.name if vars(net)["multi_label_"] else SINGLE_LABEL.name
     history = getattr(net, "history_", None)
-    if history is not None and len(history):
-        return MULTI_LABEL if history[-1].get("multi_label", False) else SINGLE_LABEL
-    return None
+    if kind is None and history is not None and len(history):
+        last = history[-1]
+        if "target_kind" in last:
+            kind = last["target_kind"]
+        elif last.get("multi_label", False):  # a history written by wsample_sk 0.3
+            kind = MULTI_LABEL.name
+    return kind
 
 
-def is_multi_label(net: Any) -> bool:
-    """Whether the model predicts a 0/1 indicator (fitted so, restored so, or such a loss)."""
-    kind = fitted_kind(net)
-    if kind is not None:
-        return kind == MULTI_LABEL
+def fitted_kind(net: Any, *, guess: bool = True) -> TargetKind | None:
+    """The kind of target ``net`` was fitted (or restored) on.
+
+    Read from what the model holds (see the module). Nothing recorded: a
+    multi-label criterion (``BCEWithLogitsLoss``, a loss declaring
+    ``multi_label = True``) means multi-label, anything else single-label;
+    with ``guess=False``, ``None``.
+    """
+    name = _recorded_kind(net)
+    if name is not None:
+        return KINDS[name]
+    if not guess:
+        return None
     criterion = single_criterion(net)
-    return isinstance(criterion, torch.nn.BCEWithLogitsLoss) or bool(
+    multi = isinstance(criterion, torch.nn.BCEWithLogitsLoss) or bool(
         getattr(criterion, "multi_label", False)
     )
+    return MULTI_LABEL if multi else SINGLE_LABEL

@@ -81,15 +81,10 @@ class LossReweighting(Callback):
                 "LossReweighting works with a WeightedSamplingClassifier, whose "
                 "class-mix schedule (callbacks__class_mix) it changes."
             )
-        if schedule.part.indicator is not None:
+        targets = schedule.training_targets()
+        if targets is None:
             raise ValueError(
-                "LossReweighting weighs each row by its loss against one class label; y is "
-                "a multi-label indicator, which it does not take (remove the callback, or "
-                "weigh rows through sample_weight)."
-            )
-        if schedule.codes is None:
-            raise ValueError(
-                "LossReweighting needs the class label of every training row, and those "
+                "LossReweighting needs the target of every training row, and those "
                 "of this Dataset cannot be read: pass y to fit."
             )
         epoch = len(net.history)  # the next epoch, counted from 0
@@ -97,8 +92,10 @@ class LossReweighting(Callback):
             return
         with torch.no_grad():
             y_pred = net.forward(dataset_train, training=False)
-            losses = net.per_sample_loss(y_pred, torch.as_tensor(schedule.codes))
+            losses = net.per_sample_loss(y_pred, targets)
         losses = losses.double().numpy()
+        if losses.ndim == 2:  # element-wise (multi-label): a row's loss is its labels' mean
+            losses = losses.mean(axis=1)
         mean = losses.mean()
         if mean > 0:
             factor = np.maximum(self.floor, (losses / mean) ** (1.0 / self.temperature))
