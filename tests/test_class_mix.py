@@ -370,3 +370,35 @@ def test_an_early_stop_before_the_schedule_reaches_balance_warns(data):
         warnings.simplefilter("error", UserWarning)
         WeightedSamplingClassifier(sampling="deferred", **{**FAST, "max_epochs": 3}).fit(X, y)
         clf.set_params(sampling="balanced").fit(X, y)
+
+
+def test_a_full_pass_without_replacement_records_the_natural_mix(data):
+    X, y = data
+    kw = dict(sampling="balanced", sampling__replacement=False, **FAST)
+    clf = WeightedSamplingClassifier(proba_correction="prior", **kw).fit(X, y)
+    assert clf.history[0, "drawn_class_counts"] == np.bincount(y).tolist()  # every row once
+    np.testing.assert_allclose(clf.sampling_prior_, clf.class_prior_)  # the weights set order
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # the draws do not rebalance
+        WeightedSamplingClassifier(class_weight="balanced", **kw).fit(X, y)
+    part = WeightedSamplingClassifier(sampling__samples_per_epoch=0.4, **kw).fit(X, y)
+    drawn, mixes = part.history[:, "drawn_class_counts"], part.history[:, "sampling_prior"]
+    for counts, mix in zip(drawn, mixes, strict=True):
+        np.testing.assert_allclose(mix, np.array(counts) / sum(counts))  # what was drawn
+
+
+def test_criterion_class_weights_count_in_the_double_correction_warning(data):
+    X, y = data
+    clf = WeightedSamplingClassifier(
+        sampling="balanced", criterion=FocalLoss, criterion__alpha="balanced", **FAST
+    )
+    with pytest.warns(UserWarning, match="the criterion's own class weights both correct"):
+        clf.fit(X, y)
+
+
+def test_continuing_past_the_schedule_without_its_length_warns(data):
+    X, y = data
+    stream = WeightedSamplingClassifier(sampling="deferred", **{**FAST, "max_epochs": 1})
+    stream.partial_fit(X, y)
+    with pytest.warns(UserWarning, match="schedule of 1 epochs .* is over.*class_mix__epochs"):
+        stream.partial_fit(X, y)

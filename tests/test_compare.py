@@ -155,6 +155,13 @@ def test_ctrl_c_inside_a_skorch_fit_stops_the_run():
     assert done.stdout.strip() == "interrupted True", done.stdout + done.stderr[-3000:]
 
 
+def test_empty_methods_or_data_sets_are_clear_errors():
+    with pytest.raises(ValueError, match="methods is empty; name at least one of"):
+        compare(datasets=["wine"], methods=[], **FAST)
+    with pytest.raises(ValueError, match="datasets is empty; name at least one of"):
+        compare(datasets=[], methods="balanced", **FAST)
+
+
 def test_one_method_or_data_set_given_as_a_string_is_that_one():
     res = compare(datasets="wine", methods="ref_logreg", **FAST)
     assert set(res["method"]) == {"ref_logreg"} and set(res["dataset"]) == {"wine"}

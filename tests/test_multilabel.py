@@ -312,3 +312,46 @@ def test_a_state_saved_without_the_target_kind_still_loads(tagged):
     fresh = WeightedSamplingClassifier(module__n_features=8, classes=[0, 1], **FAST).initialize()
     fresh.module_.load_state_dict(state)
     np.testing.assert_array_equal(fresh.predict(X), fitted.predict(X))
+
+
+def test_a_loss_whose_mix_is_unknown_is_refused_when_fit_starts(tagged):
+    X, Y = tagged
+    clf = WeightedSamplingClassifier(
+        criterion=DistributionBalancedLoss, proba_correction="prior", **FAST
+    )
+    with pytest.raises(ValueError, match="proba_correction cannot undo .* DistributionBalanced"):
+        clf.fit(X, Y)
+    assert not hasattr(clf, "history_") or len(clf.history) == 0
+
+
+def test_a_module_of_ones_own_restored_without_history_warns(tagged, tmp_path):
+    X, Y = tagged
+
+    class Linear(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer = torch.nn.Linear(8, 5)
+
+        def forward(self, X):
+            return self.layer(X)
+
+    WeightedSamplingClassifier(Linear, **FAST).fit(X, Y).save_params(
+        f_params=tmp_path / "p.pt", f_history=tmp_path / "h.json"
+    )
+    fresh = WeightedSamplingClassifier(Linear, classes=list(range(5)), **FAST).initialize()
+    with pytest.warns(UserWarning, match="do not say which kind of target .* load f_history"):
+        fresh.load_params(f_params=tmp_path / "p.pt")
+    fresh.load_params(f_history=tmp_path / "h.json")
+    assert fresh.predict(X).shape == Y.shape  # history says multi-label
+
+
+def test_nan_and_data_frame_columns_in_a_multi_label_y_are_named(tagged):
+    X, Y = tagged
+    Z = Y.astype(float)
+    Z[3, 2] = np.nan
+    with pytest.raises(ValueError, match=r"got nan at \(row 3, column 2\)"):
+        WeightedSamplingClassifier(**FAST).fit(X, Z)
+    frame = pd.DataFrame(Y, columns=["a", "b", "c", "d", "e"])
+    frame.loc[4, "c"] = 2
+    with pytest.raises(ValueError, match=r"got 2 at \(row 4, column 'c'\)"):
+        WeightedSamplingClassifier(**FAST).fit(X, frame)

@@ -503,3 +503,20 @@ def test_batch_composition_with_skorchs_whole_part_batch_is_a_clear_error(imbala
         WeightedSamplingClassifier(sampling=BatchComposition(), batch_size=-1, max_epochs=1).fit(
             X, y
         )
+
+
+def test_weighted_rows_in_batch_compositions_are_drawn_by_weight_none_twice_a_batch():
+    sw = np.where(np.arange(100) % 2 == 0, 10.0, 1.0)  # even rows weigh ten times more
+    s = BalancedBatchSampler(
+        Y, 12, replacement=None, sample_weight=sw, num_batches=400, generator=gen()
+    )
+    counts = np.zeros(100)
+    for b in s:
+        assert len(set(b)) == len(b)
+        counts += np.bincount(b, minlength=100)
+    a = np.flatnonzero(Y == "a")
+    ratio = counts[a[a % 2 == 0]].mean() / counts[a[a % 2 == 1]].mean()
+    assert 6 < ratio < 12, ratio  # about 10 (a few rows redrawn without repeats)
+    walk = BalancedBatchSampler(Y, 12, sample_weight=sw, num_batches=400, generator=gen())
+    seen = np.bincount(np.concatenate(list(walk)), minlength=100)
+    assert seen[a].max() - seen[a].min() <= 1  # without replacement: weights set the order

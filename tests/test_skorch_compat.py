@@ -225,9 +225,16 @@ def test_dataframe_input_keeps_feature_names():
     "column, match",
     [
         (pd.Categorical(["x", "y"] * 100), "X column 'e' has dtype category .*'x'.*encode it"),
-        (["x", "y"] * 100, "X column 'e' has dtype .* \\(first value 'x'\\); the network"),
+        (
+            ["x", "y"] * 100,
+            "X column 'e' has dtype .* \\((first value|row 0 holds) 'x'\\); the network",
+        ),
+        (
+            [1.0] * 150 + ["oops"] + [2.0] * 49,
+            "X column 'e' has dtype object \\(row 150 holds 'oops'",
+        ),
     ],
-    ids=["categorical", "text"],
+    ids=["categorical", "text", "object"],
 )
 def test_a_dataframe_column_that_is_not_numbers_is_named(column, match):
     X, y = make_classification(200, 4, random_state=0)

@@ -16,6 +16,7 @@ The design, in terms of skorch's documented hooks (the fit loop is skorch's):
 from __future__ import annotations
 
 import contextlib
+import warnings
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,7 @@ from ._params import (
     CLASS_MIX_PREFIXES,
     PARAMETER_CONSTRAINTS,
     check_class_mix_callback,
+    check_correctable,
     check_labels_known,
     check_params,
     reject_old_spellings,
@@ -51,7 +53,7 @@ from ._params import (
 from ._prediction import prior_property
 from ._schedule import ClassMixSchedule, StopOnNonFiniteLoss, find_class_mix
 from ._seeding import derive_seed, fit_seed, seed_torch, seeded_torch
-from ._target_kind import TargetKind, fitted_kind
+from ._target_kind import TargetKind, fitted_kind, kind_is_a_guess
 from .modules import MLP
 
 __all__ = ["WeightedSamplingClassifier"]
@@ -356,6 +358,7 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
                 if reset:
                     self.initialize()
                 check_class_mix_callback(self, data.sample_weight is not None)
+                check_correctable(self)
                 data.seed = _parallel.shared_seed(fit_seed(None) if seed is None else seed)
                 with _parallel.data_parallel(self):
                     NeuralNet.partial_fit(self, X, y, _routing_method=method, **fit_params)
@@ -379,6 +382,25 @@ class WeightedSamplingClassifier(NeuralNetClassifier):
         if data is not None:  # saved with the parameters: a restore predicts as fitted
             self.module_.target_kind = data.kind.name
         return self
+
+    def load_params(self, *args: Any, **kwargs: Any) -> None:
+        """skorch's ``load_params``; warns when the kind of target stays unknown.
+
+        The default module and ``history`` record whether the model predicts one
+        label per row or a label indicator; parameters of a module of your own
+        loaded without ``f_history`` do not, and the model then predicts one
+        label per row (unless the criterion is a multi-label one).
+        """
+        super().load_params(*args, **kwargs)
+        if kind_is_a_guess(self):
+            warnings.warn(
+                "These parameters do not say which kind of target they were trained on "
+                "(a module of your own, and no f_history loaded): the model predicts one "
+                "label per row. For a multi-label model, load f_history too (or pass "
+                "criterion=torch.nn.BCEWithLogitsLoss).",
+                UserWarning,
+                stacklevel=2,
+            )
 
     def get_dataset(self, X: Any, y: Any = None):
         """The dataset of ``X``: batch-indexed for arrays, as skorch otherwise."""

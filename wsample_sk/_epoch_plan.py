@@ -33,7 +33,7 @@ from ._stratified import BalancedBatchSampler, StratifiedSampler
 from ._validation import check_samples_per_epoch, check_sampling_weights, relative
 from .sampling import BatchComposition, ClassQuotas, LossWeights, WeightedDraws
 
-__all__ = ["EpochPlan", "TrainingPart"]
+__all__ = ["EpochPlan", "TrainingPart", "refuse_density"]
 
 
 @dataclass
@@ -201,6 +201,7 @@ class EpochPlan:
     ) -> None:
         self.part = part
         self.n, self.codes, self.classes = part.n, part.codes, part.classes
+        self.class_weight_spec = class_weight
         self._check_spec(sampling)
         self.length = max(int(length), 1)
         in_loss = sample_weight_in == "loss"
@@ -238,6 +239,7 @@ class EpochPlan:
             self._quota_mix = self._use_composition(sampling, batch_size, world)
 
     def _check_spec(self, sampling: Any) -> None:
+        refuse_density(sampling, self.class_weight_spec)
         if getattr(sampling, "label_rule", None) is not None:
             raise ValueError(
                 f"sampling={sampling!r}: label_rule applies to multi-label targets only; "
@@ -349,8 +351,11 @@ class EpochPlan:
         """
         draws, loss = self._rebalancing(self.length - 1)
         if draws and loss:
+            lever = f"class_weight={self.class_weight!r}"
+            if self.class_weight is None:
+                lever = "the criterion's own class weights"
             warnings.warn(
-                f"sampling={self.sampling!r} and class_weight={self.class_weight!r} both "
+                f"sampling={self.sampling!r} and {lever} both "
                 "correct for the class imbalance, so it is corrected twice (the loss sees "
                 "the minority over-weighted). Use one of them unless that is what you want.",
                 UserWarning,
@@ -359,11 +364,17 @@ class EpochPlan:
 
     def _rebalancing(self, epoch: int) -> tuple[bool, bool]:
         """Whether the draws, and the loss, change the class mix at ``epoch``."""
+        spe = getattr(self.sampling, "samples_per_epoch", None)
         if self._quota_mix is not None:  # whole rows per epoch or batch: up to rounding
             draws = not np.allclose(self._quota_mix, self.class_prior, rtol=0, atol=self._grain)
+        elif not self.replacement and spe is None:  # a full pass: the weights set the order
+            draws = False
         else:
             draws = self._uneven(self.draws, epoch)
-        return draws, self._uneven(self.losses, epoch)
+        criterion = self.criterion_weights
+        present = self.class_counts > 0
+        own = criterion is not None and not np.allclose(criterion[present], criterion[present][0])
+        return draws, own or self._uneven(self.losses, epoch)
 
     def _uneven(self, strategy: Strategy | None, epoch: int) -> bool:
         if strategy is None or not strategy.class_level or self.classes is None:
@@ -463,11 +474,29 @@ class EpochPlan:
             )
             draw = self._quota_mix[self.codes] * share
         else:
-            draw = np.ones(self.n) if self.weights is None else relative(self.weights)
-        mass = np.bincount(self.codes, draw * loss, minlength=k)
+            draw = self._draw_mass()
+        return self._mix(np.bincount(self.codes, draw * loss, minlength=k))
+
+    def _mix(self, mass: np.ndarray) -> np.ndarray:
+        """Per-class mass of the draws and row loss weights, times the criterion's own
+        class weights, as shares."""
         if self.criterion_weights is not None:
             mass = mass * self.criterion_weights
         return mass / mass.sum()
+
+    @property
+    def _one_pass(self) -> bool:
+        """Weighted draws without replacement: each row with a positive weight at most once
+        (a full pass when ``samples_per_epoch`` is not set: the weights only set the order)."""
+        return self.weights is not None and not self.replacement
+
+    def _draw_mass(self) -> np.ndarray:
+        """Each row's expected share of the draws (a full pass: once each, if positive)."""
+        if self.weights is None:
+            return np.ones(self.n)
+        if self._one_pass:
+            return (self.weights > 0).astype(np.float64)
+        return relative(self.weights)
 
     def _apply(self) -> None:
         w = self.weights
@@ -539,10 +568,13 @@ class EpochPlan:
         if known and len(drawn):
             counts = np.bincount(self.codes[drawn], minlength=len(self.classes))
             history.record("drawn_class_counts", counts.tolist())
-            if self.external:  # the user's sampler decided the mix: record what it drew
+            # the user's sampler, or part of a pass without replacement (whose inclusion
+            # probabilities are not the weights'): the mix is what was drawn
+            partial = self._one_pass and getattr(self.sampling, "samples_per_epoch", None)
+            if self.external or partial:
                 loss = np.ones(self.n) if self._loss is None else self._loss
                 mass = np.bincount(self.codes[drawn], loss[drawn], minlength=len(self.classes))
-                self.sampling_prior = mass / mass.sum()
+                self.sampling_prior = self._mix(mass)
         if len(drawn):
             seen = np.count_nonzero(np.bincount(drawn, minlength=self.n))  # O(n), no sort
             history.record("distinct_share", seen / self.n)
@@ -557,6 +589,24 @@ class EpochPlan:
             return 1.0
         rel = relative(self.weights)
         return float(rel.sum() ** 2 / np.square(rel).sum() / self.n)
+
+
+def refuse_density(*specs: Any) -> None:
+    """Target densities (``"denseweight"``, ``bins`` ...) belong to continuous targets."""
+    names = ("sampling", "class_weight")
+    for name, spec in zip(names, specs, strict=True):
+        if getattr(spec, "weights", None) == "denseweight":
+            raise ValueError(
+                f"{name}={spec!r}: 'denseweight' weighs rare values of a continuous target "
+                "(WeightedSamplingRegressor); class labels have 'balanced', 'sqrt', "
+                "'effective'."
+            )
+        given = [f for f in ("bins", "kernel", "kernel_size", "sigma") if getattr(spec, f, None)]
+        if given:
+            raise ValueError(
+                f"{name}__{given[0]} smooths the histogram of a continuous target "
+                "(WeightedSamplingRegressor); it does not apply to class labels."
+            )
 
 
 def _counts_of_present(spec: ClassQuotas, classes: np.ndarray, labels: np.ndarray) -> dict:

@@ -10,7 +10,9 @@ the boundary. Inputs are converted where the default network needs it
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -115,15 +117,18 @@ def _check_numeric_columns(frame: Any) -> None:
     for name, dtype in columns.dtypes.items():
         if dtype.kind in "biuf":
             continue
+        values = columns[name]
+        where = "first value"
+        value = values.iloc[0] if len(values) else None
         if dtype.kind == "O" and not hasattr(dtype, "categories"):
-            try:  # numbers stored as objects are fine, as for scikit-learn
-                np.asarray(columns[name], dtype=np.float64)
+            # numbers stored as objects are fine, as for scikit-learn; else the first other
+            numbers = np.array([isinstance(v, Real) and not isinstance(v, bool) for v in values])
+            if numbers.all():
                 continue
-            except (TypeError, ValueError):
-                pass
-        value = columns[name].iloc[0] if len(columns) else None
+            i = int(np.flatnonzero(~numbers)[0])
+            where, value = f"row {i} holds", values.iloc[i]
         raise ValueError(
-            f"X column {name!r} has dtype {dtype} (first value {value!r}); "
+            f"X column {name!r} has dtype {dtype} ({where} {value!r}); "
             "the network takes numbers: encode it first, e.g. with OneHotEncoder or "
             "OrdinalEncoder in a Pipeline (or sklearn.compose.make_column_transformer)."
         )
@@ -204,9 +209,16 @@ def check_indicator(y: Any, n: int) -> Any:
             f"y must be 1-D (one label per row) or a 2-D 0/1 indicator matrix (multi-label); "
             f"got an array of shape {np.shape(y)}."
         )
+    try:  # a value that is not 0/1 (NaN included): its row, column and value
+        check_label_matrix(y, name="y")
+    except ValueError as exc:
+        columns = getattr(y, "columns", None)
+        found = re.search(r"column (\d+)\)", str(exc))
+        if columns is None or found is None:
+            raise
+        column = columns[int(found.group(1))]
+        raise ValueError(str(exc).replace(found.group(0), f"column {column!r})")) from None
     kind = type_of_target(y)
-    if kind in ("multiclass-multioutput", "continuous-multioutput"):
-        check_label_matrix(y, name="y")  # numbers that are not 0/1: names the first one
     if kind != "multilabel-indicator":
         raise ValueError(
             f"y is a 2-D target of type {kind!r}; {_NAME} takes one label per row (1-D y) "

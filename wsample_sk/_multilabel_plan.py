@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._epoch_plan import EpochPlan, TrainingPart
+from ._epoch_plan import EpochPlan, TrainingPart, refuse_density
 from ._multilabel import (
     class_aware_row_probabilities,
     drawn_label_frequencies,
@@ -32,7 +32,6 @@ from ._multilabel import (
     rarity_weights,
 )
 from ._strategies import Strategy
-from ._validation import relative
 from .sampling import BatchComposition, ClassQuotas, LossWeights
 
 __all__ = ["MultiLabelPlan"]
@@ -66,6 +65,7 @@ class MultiLabelPlan(EpochPlan):
         self._warn_on_degenerate_labels(counts)
 
     def _check_spec(self, sampling: Any) -> None:
+        refuse_density(sampling, self.class_weight_spec)
         if isinstance(sampling, (ClassQuotas, BatchComposition)):
             raise ValueError(
                 f"sampling={sampling!r} fixes rows per class, which a multi-label target "
@@ -125,7 +125,8 @@ class MultiLabelPlan(EpochPlan):
         draws = self.draws is not None and self.draws.class_level
         draws = draws and self._strategy_weights(self.draws, epoch) is not None
         loss = self.losses is not None and self._positive_weights(self.losses, epoch) is not None
-        return draws, loss
+        own = self.criterion_weights is not None and not np.allclose(self.criterion_weights, 1.0)
+        return draws, loss or own
 
     def _class_loss_weights(self, epoch: int) -> None:
         """``class_weight`` weighs labels' positives, not rows (see :meth:`label_pos_weights`)."""
@@ -150,7 +151,7 @@ class MultiLabelPlan(EpochPlan):
 
     def _expected_mix(self) -> np.ndarray:
         """Per label, the positive rate the loss sees (draws, row and positive weights)."""
-        mass = np.ones(self.n) if self.weights is None else relative(self.weights)
+        mass = self._draw_mass()
         if self._loss is not None:
             mass = mass * self._loss
         share = np.asarray(self.Y.T @ mass).ravel() / mass.sum()

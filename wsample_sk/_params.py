@@ -21,7 +21,7 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 
-from ._criteria import counted_criteria
+from ._criteria import counted_criteria, single_criterion
 from ._schedule import find_class_mix
 from ._validation import check_count
 from .sampling import BatchComposition, check_class_weight, check_sampling
@@ -30,6 +30,7 @@ __all__ = [
     "CLASS_MIX_PREFIXES",
     "PARAMETER_CONSTRAINTS",
     "check_class_mix_callback",
+    "check_correctable",
     "check_labels_known",
     "check_params",
     "reject_old_spellings",
@@ -182,6 +183,15 @@ def check_labels_known(codes: Any, sampling: Any, class_weight: Any) -> None:
                 f"{name}={spec!r} needs the class labels of the training rows: pass y to "
                 "fit (the targets of this Dataset cannot be read)."
             )
+
+
+def check_correctable(net: Any) -> None:
+    """``proba_correction`` / ``logit_adjustment`` with a loss whose mix cannot be undone:
+    an error when fit starts, not at the first prediction."""
+    reason = getattr(single_criterion(net), "uncorrectable_mix", None)
+    for name in ("proba_correction", "logit_adjustment"):
+        if reason and getattr(net, name, None) is not None:
+            raise ValueError(f"{name} cannot undo the class mix of training: {reason}.")
 
 
 def check_class_mix_callback(net: Any, sample_weight_given: bool) -> None:

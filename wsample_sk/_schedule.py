@@ -115,9 +115,27 @@ class ClassMixSchedule(Callback):
             world=_parallel.world(),
         )
         self.plan_.warn_unreachable()
-        self.plan_.warn_on_double_correction()
         part.kind.feed_criteria(net, self.plan_)
+        self.plan_.warn_on_double_correction()
+        self._warn_if_over(epochs_done, recorded)
         return self.plan_
+
+    def _warn_if_over(self, epochs_done: int, recorded: list) -> None:
+        """A continued fit (partial_fit, warm_start) past a schedule that moves: say so."""
+        moves = any(
+            getattr(spec, "schedule", "constant") != "constant"
+            for spec in (self.plan_.sampling, self.plan_.class_weight)
+        )
+        if moves and self.epochs is None and recorded and epochs_done >= self.plan_.length:
+            warnings.warn(
+                f"This fit continues at epoch {epochs_done} a class-mix schedule of "
+                f"{self.plan_.length} epochs (max_epochs of the fit that started it), which "
+                "is over: it trains at the schedule's full weights. For a stream of "
+                "partial_fit (or warm_start) calls, set callbacks__class_mix__epochs to the "
+                "epochs of the whole stream.",
+                UserWarning,
+                stacklevel=2,
+            )
 
     def on_epoch_begin(self, net: Any, **kwargs: Any) -> None:
         if self.plan_ is None:

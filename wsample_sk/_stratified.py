@@ -176,8 +176,8 @@ class StratifiedSampler(_EpochSampler):
         Class labels.
     sampling_strategy : float, str, dict or callable, default="auto"
         How many rows of each class an epoch holds, in imbalanced-learn's
-        vocabulary (see :func:`resolve_class_counts`): ``"auto"`` over-samples
-        every class to the majority's count.
+        vocabulary (resolved by its ``check_sampling_strategy``): ``"auto"``
+        over-samples every class to the majority's count.
     sample_weight : array-like of shape (n_samples,), default=None
         Within a class, rows are drawn in proportion to these (uniformly if
         ``None``); rows of zero weight never. Valid weights as everywhere:
@@ -298,13 +298,13 @@ class BalancedBatchSampler(_EpochSampler):
     * **P x K** (metric learning): ``classes_per_batch=P`` classes drawn at
       random for each batch, ``samples_per_class=K`` rows of each.
 
-    Within a class, rows are drawn uniformly (or in proportion to
-    ``sample_weight``); without replacement each class is walked through in a
-    random order and restarted when it runs out, so every row is used before
-    any repeats, and no batch holds a row twice (a batch that straddles a
-    restart takes the new walk's first rows that it does not hold yet, as
-    catalyst's and pytorch-metric-learning's samplers never repeat a row in a
-    batch: in metric learning such a repeat is a trivial positive pair).
+    Without replacement each class is walked through in a random order
+    (weighted by ``sample_weight``, which then sets only the order) and
+    restarted when it runs out, so every row is used before any repeats, and
+    no batch holds a row twice (a batch that straddles a restart takes the new
+    walk's first rows that it does not hold yet, as catalyst's and
+    pytorch-metric-learning's samplers never repeat a row in a batch: in
+    metric learning such a repeat is a trivial positive pair).
     Under ``DistributedDataParallel`` every rank computes the same batches for
     the epoch and keeps batches ``rank, rank + num_replicas, ...``: each
     rank's batches are stratified, and together they are one draw.
@@ -327,9 +327,11 @@ class BalancedBatchSampler(_EpochSampler):
     replacement : bool or None, default=False
         ``False``: walk through each class as above (a class with fewer rows
         than its share of a batch is an error). ``True``: rows within a class
-        drawn i.i.d. with replacement. ``None``: without replacement for the
-        classes that have at least as many rows as their share of a batch,
-        with replacement for the others.
+        drawn i.i.d. with replacement. ``None``: for a class that has at least
+        as many rows as its share of a batch, walked through as with
+        ``False`` if its rows weigh alike, or drawn in proportion to
+        ``sample_weight`` with no row twice in a batch; for a smaller class,
+        with replacement.
     generator : torch.Generator, default=None
         Source of randomness.
     num_replicas, rank : int, default=1, 0
@@ -463,6 +465,7 @@ class BalancedBatchSampler(_EpochSampler):
         )
         self._need = need
         self._iid = np.zeros(len(self.classes_), dtype=bool)  # classes drawn with replacement
+        self._by_weight = np.zeros(len(self.classes_), dtype=bool)
         for c, (label, k, within) in enumerate(
             zip(self.classes_.tolist(), need, self._within, strict=True)
         ):
@@ -470,6 +473,10 @@ class BalancedBatchSampler(_EpochSampler):
                 raise ValueError(f"Class {label!r} has no row with a positive weight.")
             self._iid[c] = self.replacement is True or (
                 self.replacement is None and k > within.positive
+            )
+            # weighted rows, replacement=None: drawn by weight, but never twice in a batch
+            self._by_weight[c] = (
+                self.replacement is None and within.weights is not None and not self._iid[c]
             )
             if self.replacement is False and k > within.positive:
                 raise ValueError(
@@ -487,6 +494,12 @@ class BalancedBatchSampler(_EpochSampler):
         if self._iid[c]:
             return within.draw(total, True, rng)
         k, size = int(self._need[c]), within.positive
+        if self._by_weight[c]:  # i.i.d. by weight; a batch holding a row twice is redrawn
+            chunks = within.draw(total, True, rng).reshape(-1, k)
+            ordered = np.sort(chunks, axis=1)
+            for i in np.flatnonzero((ordered[:, 1:] == ordered[:, :-1]).any(axis=1)):
+                chunks[i] = within.draw(k, False, rng)
+            return chunks.ravel()
         chunks, done = [], 0
         while done < total:
             # a whole walk (or what is left, plus room to swap in), then the batch

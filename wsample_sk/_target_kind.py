@@ -46,7 +46,7 @@ from ._prediction import (
     decide_labels,
 )
 
-__all__ = ["KINDS", "MULTI_LABEL", "SINGLE_LABEL", "TargetKind", "fitted_kind"]
+__all__ = ["KINDS", "MULTI_LABEL", "SINGLE_LABEL", "TargetKind", "fitted_kind", "kind_is_a_guess"]
 
 
 class TargetKind:
@@ -216,3 +216,9 @@ def fitted_kind(net: Any, *, guess: bool = True) -> TargetKind | None:
         getattr(criterion, "multi_label", False)
     )
     return MULTI_LABEL if multi else SINGLE_LABEL
+
+
+def kind_is_a_guess(net: Any) -> bool:
+    """Whether nothing the model holds records its kind, and it is taken as single-label
+    by default (a module of your own restored without ``f_history``)."""
+    return _recorded_kind(net) is None and fitted_kind(net) is SINGLE_LABEL

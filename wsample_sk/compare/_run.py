@@ -266,6 +266,9 @@ def _resolve_data(X, y, datasets) -> list[tuple[str, Any, Any]]:
         raise ValueError("y was given without X.")
     if isinstance(datasets, (str, Dataset)):  # one data set, not its letters
         datasets = [datasets]
+    datasets = None if datasets is None else list(datasets)
+    if datasets is not None and not datasets:
+        raise ValueError(f"datasets is empty; name at least one of {list(DATASETS)}.")
     out = []
     for item in DATASETS if datasets is None else datasets:
         if isinstance(item, str):
@@ -398,6 +401,8 @@ def compare(
     if isinstance(methods, str):  # one method, not its letters
         methods = [methods]
     methods = list(DEFAULT_METHODS if methods is None else methods)
+    if not methods:
+        raise ValueError(f"methods is empty; name at least one of {list(METHODS)}.")
     unknown = [m for m in methods if m not in METHODS and m not in REFERENCES]
     if unknown:
         raise ValueError(
