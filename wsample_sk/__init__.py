@@ -2,8 +2,9 @@
 
 Every public name has one import path:
 
-* ``wsample_sk``: the estimator :class:`WeightedSamplingClassifier`, the
-  samplers, per-row weights and weight validation;
+* ``wsample_sk``: the estimators :class:`WeightedSamplingClassifier` and
+  :class:`WeightedSamplingRegressor`, the samplers, per-row weights and
+  weight validation;
 * ``wsample_sk.sampling``: every form of ``sampling=`` and ``class_weight=``
   (:class:`~wsample_sk.sampling.WeightedDraws`,
   :class:`~wsample_sk.sampling.ClassQuotas`,
@@ -16,19 +17,25 @@ Every public name has one import path:
 * ``wsample_sk.compare``: the side-by-side comparison with imbalanced-learn
   (needs the ``compare`` extra).
 
-The implementation lives in ``_``-prefixed modules: ``_classifier`` (the
-estimator, in terms of skorch's hooks), ``_params`` (its parameters and
-their rules), ``_inputs`` (the fit's data at the boundary), ``_schedule`` (the
+The implementation lives in ``_``-prefixed modules: ``_estimator`` (what
+both estimators share, in terms of skorch's hooks), ``_classifier`` and
+``_regressor``, ``_target_kind`` (everything that differs by the kind of
+target: one label, a label indicator, continuous values), ``_params`` (their
+parameters and their rules), ``_inputs`` (the fit's data at the boundary),
+``_schedule`` (the
 class-mix callback) and ``_epoch_plan`` (its per-fit plan), ``_iterators``
 (the loaders), ``_criteria`` (feeding the losses), ``_prediction`` (corrected
 probabilities), ``_samplers``, ``_stratified`` (exact class quotas),
 ``_loading`` (batch-at-once loading), ``_strategies``, ``_validation``,
 ``_labels``, ``_seeding`` and ``_parallel``; ``_multilabel`` (draws over label
-sets) and ``_multilabel_plan`` (the class mix of a multi-label fit).
+sets) and ``_multilabel_plan`` (the class mix of a multi-label fit);
+``_density`` (target densities) and ``_continuous_plan`` (the mix of a fit on
+a continuous target).
 """
 
 from ._classifier import WeightedSamplingClassifier
 from ._multilabel import ClassAwareSampler, class_aware_row_probabilities, rarity_weights
+from ._regressor import WeightedSamplingRegressor
 from ._samplers import (
     BatchIndexSampler,
     DistributedWeightedSampler,
@@ -50,6 +57,7 @@ __all__ = [
     "StratifiedSampler",
     "WeightedSampler",
     "WeightedSamplingClassifier",
+    "WeightedSamplingRegressor",
     "check_sampling_weights",
     "class_aware_row_probabilities",
     "class_sampling_distribution",

@@ -238,6 +238,9 @@ class EpochPlan:
         elif isinstance(sampling, BatchComposition):
             self._quota_mix = self._use_composition(sampling, batch_size, world)
 
+    #: what ``history`` calls the drawn rows per class
+    _drawn_key = "drawn_class_counts"
+
     def _check_spec(self, sampling: Any) -> None:
         refuse_density(sampling, self.class_weight_spec)
         if getattr(sampling, "label_rule", None) is not None:
@@ -567,7 +570,7 @@ class EpochPlan:
         known = self.codes is not None and self.classes is not None
         if known and len(drawn):
             counts = np.bincount(self.codes[drawn], minlength=len(self.classes))
-            history.record("drawn_class_counts", counts.tolist())
+            history.record(self._drawn_key, counts.tolist())
             # the user's sampler, or part of a pass without replacement (whose inclusion
             # probabilities are not the weights'): the mix is what was drawn
             partial = self._one_pass and getattr(self.sampling, "samples_per_epoch", None)

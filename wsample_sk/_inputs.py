@@ -29,7 +29,7 @@ from ._epoch_plan import TrainingPart
 from ._labels import encode, output_labels
 from ._loading import ArrayDataset, is_dict, rows_in, to_tensors
 from ._multilabel import check_label_matrix
-from ._target_kind import MULTI_LABEL, SINGLE_LABEL, TargetKind, fitted_kind
+from ._target_kind import CONTINUOUS, MULTI_LABEL, SINGLE_LABEL, TargetKind, fitted_kind
 from ._validation import check_sampling_weights
 
 __all__ = [
@@ -55,10 +55,14 @@ class FitData:
     seed: int = 0  # set once the module is initialised
     indicator: Any = None  # multi-label targets: a CSR 0/1 matrix (labels, codes are None)
     kind: TargetKind = SINGLE_LABEL  # decided here, once
+    levers: tuple = (None, None)  # the canonical sampling and loss-weight specs
+    n_outputs: int | None = None  # a continuous target's columns, for the default MLP
 
     @property
     def known_targets(self) -> Any:
         """The rows' targets as the levers use them (``None``: unknown)."""
+        if self.kind is CONTINUOUS:
+            return self.labels
         return self.codes if self.indicator is None else self.indicator
 
 
@@ -334,11 +338,59 @@ def _learn_label_columns(net: Any, n_labels: int, reset: bool) -> None:
     net.classes_inferred_ = np.arange(n_labels)
 
 
-def fit_data(net: Any, X: Any, y: Any, sample_weight: Any, *, reset: bool, classes: Any) -> FitData:
-    """Validate one fit's data at the boundary, once."""
+def check_values(y: Any, n: int) -> np.ndarray:
+    """A continuous target: finite real numbers, 1-D or 2-D, one row per sample (float64)."""
+    y = to_numpy(y) if isinstance(y, torch.Tensor) else y
+    if is_pandas_ndframe(y):
+        y = y.to_numpy()
+    try:
+        values = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "y must hold real numbers (a continuous target); got values of type "
+            f"{np.asarray(y).dtype} (first {np.ravel(np.asarray(y))[:1].tolist()!r})."
+        ) from None
+    if values.ndim not in (1, 2) or (values.ndim == 2 and values.shape[1] == 0):
+        raise ValueError(f"y must be 1-D or 2-D (n_samples, n_targets); got shape {values.shape}.")
+    if len(values) != n:
+        raise ValueError(f"X has {n} samples but y has {len(values)}; they must match.")
+    bad = ~np.isfinite(values)
+    if bad.any():
+        where = np.argwhere(bad)[0]
+        place = f"row {where[0]}" + (f", column {where[1]}" if values.ndim == 2 else "")
+        raise ValueError(f"y must be finite; got {float(values[tuple(where)])!r} at {place}.")
+    return values
+
+
+def _dataset_values(X: Any, y: Any, n: int) -> np.ndarray | None:
+    if y is not None:
+        return check_values(y, n)
+    try:
+        return check_values(data_from_dataset(X)[1], n)
+    except (AttributeError, TypeError, ValueError):
+        return None  # targets not readable: no lever on them can apply
+
+
+def fit_data(
+    net: Any,
+    X: Any,
+    y: Any,
+    sample_weight: Any,
+    *,
+    reset: bool,
+    classes: Any,
+    kind: TargetKind | None = None,
+) -> FitData:
+    """Validate one fit's data at the boundary, once.
+
+    ``kind``: the estimator's fixed kind of target (a regressor's continuous
+    values); ``None``: one label per row or, for a 2-D ``y``, a label indicator.
+    """
+    continuous = kind is CONTINUOUS
     if is_dataset(X):
         n = len(X)
-        labels, indicator = _dataset_labels(X, y, n), None
+        read = _dataset_values if continuous else _dataset_labels
+        labels, indicator = read(X, y, n), None
         dataset, n_inputs = X, None
         if net.module is None and reset:
             first = X[0]
@@ -348,25 +400,33 @@ def fit_data(net: Any, X: Any, y: Any, sample_weight: Any, *, reset: bool, class
         if y is None:
             raise ValueError(
                 f"{type(net).__name__} requires y to be passed, but the target "
-                "y is None: pass the class labels (y may be None only when X is "
+                "y is None: pass the targets (y may be None only when X is "
                 "a torch Dataset that yields them)."
             )
         inputs = validate_inputs(net, X, reset=reset)
         n = get_len(inputs)
-        indicator = check_indicator(y, n) if _is_table(y) else None
-        labels = check_labels(y, n) if indicator is None else None
-        targets = labels if indicator is None else indicator.toarray().astype(np.float32)
+        indicator = check_indicator(y, n) if not continuous and _is_table(y) else None
+        if continuous:
+            labels = check_values(y, n)
+            targets = labels.astype(np.float32)
+        else:
+            labels = check_labels(y, n) if indicator is None else None
+            targets = labels if indicator is None else indicator.toarray().astype(np.float32)
         n_inputs = inputs_per_sample(inputs) if net.module is None else None
         custom = net.dataset is not SkorchDataset or net.get_params_for("dataset")
         dataset = None
         if not custom:
-            y_seen = for_skorch(y, targets) if indicator is None else _as_seen(y, targets)
+            seen = _as_seen(y, targets) if indicator is not None or continuous else None
+            y_seen = for_skorch(y, targets) if seen is None else seen
             dataset = ArrayDataset(for_skorch(X, inputs), y_seen, inputs=inputs, labels=targets)
-    kind = SINGLE_LABEL if indicator is None else MULTI_LABEL  # the one place it is decided
-    if not reset and (indicator is not None or labels is not None):
+    if kind is None:  # the one place the kind of a classifier's target is decided
+        kind = SINGLE_LABEL if indicator is None else MULTI_LABEL
+    if not reset and (indicator is not None or labels is not None) and not continuous:
         _check_same_kind(net, kind)
-    codes = None
-    if indicator is not None:
+    codes, n_outputs = None, None
+    if continuous:
+        n_outputs = 1 if labels is None or labels.ndim == 1 else labels.shape[1]
+    elif indicator is not None:
         _learn_label_columns(net, indicator.shape[1], reset)
     else:
         _learn_classes(net, labels, reset, classes)
@@ -388,6 +448,7 @@ def fit_data(net: Any, X: Any, y: Any, sample_weight: Any, *, reset: bool, class
         codec=codec,
         indicator=indicator,
         kind=kind,
+        n_outputs=n_outputs,
     )
 
 
@@ -399,8 +460,7 @@ def training_part(net: Any, data: FitData, dataset_train: Any) -> TrainingPart:
     """
     rows = rows_in(dataset_train, data.dataset)
     needs_rows = (
-        net.sampling_ is not None
-        or net.class_weight_ is not None
+        any(lever is not None for lever in data.levers)
         or data.sample_weight is not None
         or data.indicator is not None
     )

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["IndicatorCodec", "TargetCodec", "encode", "output_labels"]
+__all__ = ["IndicatorCodec", "TargetCodec", "ValueCodec", "encode", "output_labels"]
 
 
 def encode(y: Any, classes: np.ndarray, *, name: str = "y") -> np.ndarray:
@@ -119,8 +119,33 @@ class IndicatorCodec:
         return y if y.is_floating_point() else y.float()
 
 
+class ValueCodec:
+    """A batch of continuous targets as the float32 column(s) a regression loss takes.
+
+    A 1-D batch becomes one column, shape ``(n, 1)``, the module's output
+    shape (skorch's ``NeuralNetRegressor`` would otherwise broadcast
+    ``(n,)`` against ``(n, 1)`` into an ``(n, n)`` loss).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from wsample_sk._labels import ValueCodec
+    >>> ValueCodec()(torch.tensor([1.0, 2.0], dtype=torch.float64))
+    tensor([[1.],
+            [2.]])
+    """
+
+    def __call__(self, y: Any) -> Any:
+        if y is None:
+            return y
+        y = torch.as_tensor(y)
+        y = y if y.dtype == torch.float32 else y.float()
+        return y[:, None] if y.dim() == 1 else y
+
+
 def output_labels(net: Any) -> np.ndarray | None:
     """The labels of the network's outputs, in order; ``None`` when unknown."""
-    if net.classes is not None and len(net.classes):
-        return np.asarray(net.classes)
+    classes = getattr(net, "classes", None)  # a regressor has none
+    if classes is not None and len(classes):
+        return np.asarray(classes)
     return vars(net).get("classes_inferred_")

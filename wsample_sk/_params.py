@@ -27,7 +27,6 @@ from ._validation import check_count
 from .sampling import BatchComposition, check_class_weight, check_sampling
 
 __all__ = [
-    "CLASS_MIX_PREFIXES",
     "PARAMETER_CONSTRAINTS",
     "check_class_mix_callback",
     "check_correctable",
@@ -64,9 +63,6 @@ PARAMETER_CONSTRAINTS: dict = {
     "logit_adjustment": [None, Interval(Real, 0, 100, closed="both")],
     "random_state": ["random_state"],
 }
-
-#: the parameters with sub-parameters (``sampling__x``) that are read when fit starts
-CLASS_MIX_PREFIXES = ("sampling", "class_weight")
 
 #: numbers that scikit-learn's Interval lets through as NaN, infinity or a bool
 _FINITE = ("lr", "logit_adjustment")
@@ -148,7 +144,8 @@ def check_params(net: Any, *, sample_weight_given: bool) -> tuple[Any, Any]:
         if size is not None and not (type(size) is int and size == -1):
             check_count(size, f"{prefix}__batch_size")
     sampling = check_sampling(net.sampling, **net.get_params_for("sampling"))
-    class_weight = check_class_weight(net.class_weight, **net.get_params_for("class_weight"))
+    lever = net.loss_lever  # class_weight, or a regressor's target_weight
+    class_weight = check_class_weight(getattr(net, lever), name=lever, **net.get_params_for(lever))
     user = _draws_decided_by_user(net)
     if user is not None:
         if sampling is not None:
@@ -173,11 +170,13 @@ def check_params(net: Any, *, sample_weight_given: bool) -> tuple[Any, Any]:
     return sampling, class_weight
 
 
-def check_labels_known(codes: Any, sampling: Any, class_weight: Any) -> None:
+def check_labels_known(
+    codes: Any, sampling: Any, class_weight: Any, names: tuple = ("sampling", "class_weight")
+) -> None:
     """A class-level lever needs the training rows' labels: say so if they are unknown."""
     if codes is not None:
         return
-    for name, spec in (("sampling", sampling), ("class_weight", class_weight)):
+    for name, spec in zip(names, (sampling, class_weight), strict=True):
         if spec is not None and getattr(spec, "weights", "labels") is not None:
             raise ValueError(
                 f"{name}={spec!r} needs the class labels of the training rows: pass y to "
@@ -200,10 +199,10 @@ def check_class_mix_callback(net: Any, sample_weight_given: bool) -> None:
         return
     levers = {
         "sampling": net.sampling is not None,
-        "class_weight": net.class_weight is not None,
+        net.loss_lever: getattr(net, net.loss_lever) is not None,
         "sample_weight": sample_weight_given,
-        "proba_correction": net.proba_correction is not None,
-        "logit_adjustment": net.logit_adjustment is not None,
+        "proba_correction": getattr(net, "proba_correction", None) is not None,
+        "logit_adjustment": getattr(net, "logit_adjustment", None) is not None,
         f"criterion={type(net.criterion_).__name__}": any(counted_criteria(net)),
     }
     used = [name for name, on in levers.items() if on]

@@ -95,8 +95,11 @@ class ClassMixSchedule(Callback):
         self.plan_ = None
         self.first_epoch_ = len(net.history)
 
-    def start(self, net: Any, part: TrainingPart) -> EpochPlan:
-        """Build this fit's plan from the training part (the classifier calls this once)."""
+    def start(
+        self, net: Any, part: TrainingPart, sampling: Any = None, loss_weights: Any = None
+    ) -> EpochPlan:
+        """Build this fit's plan from the training part and the canonical specs of
+        ``sampling`` and the loss weights (the estimator calls this once)."""
         epochs_done = len(net.history)
         recorded = [row["class_mix_epochs"] for row in net.history if "class_mix_epochs" in row]
         if self.epochs is not None:
@@ -107,8 +110,8 @@ class ClassMixSchedule(Callback):
         self.kind_ = part.kind
         self.plan_ = part.kind.plan(
             part,
-            net.sampling_,
-            net.class_weight_,
+            sampling,
+            loss_weights,
             sample_weight_in=net.sample_weight_in,
             length=length,
             batch_size=size,

@@ -19,8 +19,8 @@ from numbers import Integral
 from typing import Any
 
 import numpy as np
-from sklearn.utils.class_weight import compute_class_weight
 
+from ._density import dense_weights
 from ._labels import encode
 from ._validation import check_sampling_weights, relative
 from .sampling import WeightedDraws, check_sampling
@@ -122,11 +122,15 @@ def _mean_one(class_weight: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 
 def _balanced_counts(counts: np.ndarray) -> np.ndarray:
-    """scikit-learn's "balanced" weights, n / (k n_c), over the classes present."""
-    present = np.flatnonzero(counts)
-    codes = np.repeat(present, counts[present])
+    """scikit-learn's "balanced" weights, n / (k n_c), over the classes present.
+
+    The formula of ``compute_class_weight("balanced")``, from the counts
+    alone: O(k), and counts may be effective (smoothed, non-integer) ones.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    present = counts > 0
     out = np.zeros(len(counts))
-    out[present] = compute_class_weight("balanced", classes=present, y=codes)
+    out[present] = counts.sum() / (np.count_nonzero(present) * counts[present])
     return out
 
 
@@ -261,6 +265,13 @@ def make_strategy(spec: Any, name: str = "sampling") -> Strategy | None:
         return None
     if callable(weights) and not isinstance(weights, Mapping):
         return _from_callable(weights)
+    if isinstance(weights, str) and weights == "denseweight":  # per row, from the values
+        alpha = spec.alpha_
+
+        def dense(y, epoch):  # of the first target column
+            return dense_weights(y if np.ndim(y) == 1 else np.asarray(y)[:, 0], alpha)
+
+        return Strategy("denseweight", sample_weights=dense)
     if isinstance(weights, Mapping):
         target = _from_dict(weights, name)
     elif weights == "balanced":

@@ -1,8 +1,9 @@
 """The kind of target, as one object that owns everything that differs by kind.
 
 A classifier is fitted on one label per row (:data:`SINGLE_LABEL`) or on a
-0/1 indicator matrix (:data:`MULTI_LABEL`). The fit decides the kind once, at
-its boundary (:mod:`._inputs`), and stores its name as ``target_kind_``;
+0/1 indicator matrix (:data:`MULTI_LABEL`); a regressor on continuous values
+(:data:`CONTINUOUS`). The fit decides the kind once, at its boundary
+(:mod:`._inputs`), and stores its name as ``target_kind_``;
 every other module asks the kind object instead of testing the target:
 
 * how a batch's targets reach the loss (:meth:`TargetKind.codec`);
@@ -28,6 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ._continuous_plan import ContinuousPlan
 from ._criteria import (
     criteria_of,
     give_class_counts,
@@ -37,7 +39,7 @@ from ._criteria import (
     single_criterion,
 )
 from ._epoch_plan import EpochPlan, TrainingPart
-from ._labels import IndicatorCodec, TargetCodec
+from ._labels import IndicatorCodec, TargetCodec, ValueCodec
 from ._multilabel_plan import MultiLabelPlan
 from ._prediction import (
     corrected_label_probabilities,
@@ -46,7 +48,15 @@ from ._prediction import (
     decide_labels,
 )
 
-__all__ = ["KINDS", "MULTI_LABEL", "SINGLE_LABEL", "TargetKind", "fitted_kind", "kind_is_a_guess"]
+__all__ = [
+    "CONTINUOUS",
+    "KINDS",
+    "MULTI_LABEL",
+    "SINGLE_LABEL",
+    "TargetKind",
+    "fitted_kind",
+    "kind_is_a_guess",
+]
 
 
 class TargetKind:
@@ -167,9 +177,31 @@ class _MultiLabel(TargetKind):
         return decide_labels(net, raw)
 
 
+class _Continuous(TargetKind):
+    """Continuous values (regression): bins of the target play the classes."""
+
+    name = "continuous"
+    plan_class = ContinuousPlan
+
+    def codec(self, classes: np.ndarray | None) -> ValueCodec:
+        return ValueCodec()
+
+    def feed_criteria(self, net: Any, plan: EpochPlan) -> None:
+        for criterion in criteria_of(net):
+            if hasattr(criterion, "set_class_counts") or hasattr(criterion, "set_label_counts"):
+                raise ValueError(
+                    f"{type(criterion).__name__} is a classification loss; y is a continuous "
+                    "target (use MSELoss, L1Loss, HuberLoss or wsample_sk.losses.BalancedMSELoss)."
+                )
+
+    def nonlinearity(self, net: Any, criterion: Any, inferred: Any) -> Any:
+        return inferred
+
+
 SINGLE_LABEL: TargetKind = _SingleLabel()
 MULTI_LABEL: TargetKind = _MultiLabel()
-KINDS = {kind.name: kind for kind in (SINGLE_LABEL, MULTI_LABEL)}
+CONTINUOUS: TargetKind = _Continuous()
+KINDS = {kind.name: kind for kind in (SINGLE_LABEL, MULTI_LABEL, CONTINUOUS)}
 
 
 def _kind_named(name: str) -> TargetKind:

@@ -63,6 +63,10 @@ part's positives per label and its number of rows through
 ``set_label_counts(counts, n_samples)`` (or ``label_counts=`` and
 ``n_samples=``), kept in the buffers ``label_counts`` and ``n_samples``
 (saved and restored as the class counts are).
+
+For continuous targets (:class:`~wsample_sk.WeightedSamplingRegressor`),
+:class:`BalancedMSELoss` is the balanced MSE of Ren et al. (2022), the
+regression counterpart of Balanced Softmax.
 """
 
 from __future__ import annotations
@@ -79,6 +83,7 @@ from ._validation import check_real
 
 __all__ = [
     "AsymmetricLoss",
+    "BalancedMSELoss",
     "DistributionBalancedLoss",
     "FocalLoss",
     "LDAMLoss",
@@ -844,3 +849,72 @@ class DistributionBalancedLoss(_MultiLabelLoss):
         positives = F.softplus(-shifted)
         negatives = F.softplus(shifted, beta=self.lam)  # (1/lam) log(1 + exp(lam z))
         return self._reduce(weights * (y * positives + (1.0 - y) * negatives))
+
+
+# -- continuous targets -----------------------------------------------------------------
+
+
+class BalancedMSELoss(nn.Module):
+    r"""Balanced MSE, batch-based Monte Carlo form (Ren et al. 2022).
+
+    Ren, Zhang, Yeh, Liu, "Balanced MSE for Imbalanced Visual Regression",
+    CVPR 2022. For predictions :math:`\hat y_i` and the batch's targets
+    :math:`y_j`, row *i*'s loss is the cross-entropy of the logits
+    :math:`\ell_{ij} = -\lVert \hat y_i - y_j \rVert^2 / (2\sigma^2)` against
+    column *i*, times :math:`2\sigma^2` (detached, as in their code): MSE
+    corrected for the training distribution of the targets, which the batch
+    samples. σ is the noise scale, learned with the network
+    (``learn_sigma=True``, skorch optimises a criterion's parameters) or
+    fixed; either way it travels in the criterion's ``state_dict``
+    (``f_criterion``).
+
+    Parameters
+    ----------
+    sigma : float, default=1.0
+        Initial (or fixed) noise scale σ > 0.
+    learn_sigma : bool, default=True
+        Learn σ (a parameter) or keep it fixed (a buffer).
+    reduction : {"mean", "sum", "none"}, default="mean"
+
+    Examples
+    --------
+    >>> import torch
+    >>> from wsample_sk.losses import BalancedMSELoss
+    >>> loss = BalancedMSELoss(sigma=1.0, reduction="none")
+    >>> loss(torch.tensor([[0.0], [1.0]]), torch.tensor([[0.0], [1.0]]))
+    tensor([0.9482, 0.9482], grad_fn=<MulBackward0>)
+    """
+
+    def __init__(self, sigma: float = 1.0, learn_sigma: bool = True, reduction: str = "mean"):
+        super().__init__()
+        sigma = check_real(sigma, "sigma", 0.0, 1e6, closed="right")
+        if not isinstance(learn_sigma, (bool, np.bool_)):
+            raise ValueError(f"learn_sigma must be a bool; got {learn_sigma!r}.")
+        if reduction not in _REDUCTIONS:
+            raise ValueError(f"reduction must be one of {list(_REDUCTIONS)}; got {reduction!r}.")
+        self.reduction = reduction
+        value = torch.tensor(float(sigma))
+        if learn_sigma:
+            self.sigma = nn.Parameter(value)
+        else:
+            self.register_buffer("sigma", value)
+
+    def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        pred = pred if pred.dim() == 2 else pred.reshape(len(pred), -1)
+        target = target.to(pred.dtype)
+        target = target if target.dim() == 2 else target.reshape(len(target), -1)
+        if pred.shape != target.shape:
+            raise ValueError(
+                f"BalancedMSELoss needs predictions and targets of one shape; got "
+                f"{tuple(pred.shape)} and {tuple(target.shape)}."
+            )
+        noise_var = self.sigma.to(pred.dtype) ** 2
+        # exact squared distances (cdist's matrix-product shortcut loses digits)
+        logits = -(pred[:, None, :] - target[None, :, :]).pow(2).sum(-1) / (2 * noise_var)
+        rows = torch.arange(len(pred), device=pred.device)
+        losses = F.cross_entropy(logits, rows, reduction="none") * (2 * noise_var).detach()
+        if self.reduction == "mean":
+            return losses.mean()
+        if self.reduction == "sum":
+            return losses.sum()
+        return losses

@@ -44,6 +44,12 @@ class MLP(nn.Module):
         state), so that parameters restored into a fresh network
         (``load_params(f_params=...)``) predict as the fitted model did.
         ``None``: not known (a state saved before wsample_sk 0.4).
+    float64_outputs : bool
+        Compute the forward pass in float64 (parameters and inputs cast, the
+        module unchanged). :class:`~wsample_sk.WeightedSamplingRegressor`
+        sets it while it predicts, so that a row's prediction does not depend
+        on which rows share its batch (float32 kernels round differently by
+        batch size). False otherwise.
 
     Examples
     --------
@@ -79,8 +85,12 @@ class MLP(nn.Module):
             layers.append(nn.Softmax(dim=-1))
         self.net = nn.Sequential(*layers)
         self.target_kind: str | None = None
+        self.float64_outputs = False
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
+        if self.float64_outputs:
+            params = {name: p.double() for name, p in self.net.named_parameters()}
+            return torch.func.functional_call(self.net, params, (X.double(),))
         return self.net(X)
 
     def get_extra_state(self) -> dict:

@@ -57,8 +57,11 @@ __all__ = [
     "check_sampling",
 ]
 
-WEIGHT_NAMES = ("balanced", "sqrt", "effective")
-"""Class-level weights by name."""
+WEIGHT_NAMES = ("balanced", "sqrt", "effective", "denseweight")
+"""Weights by name (``"denseweight"``: continuous targets only)."""
+KERNELS = ("gaussian", "laplace", "triangular")
+"""Smoothing kernels of label distribution smoothing (continuous targets)."""
+_DENSITY_FIELDS = ("bins", "kernel", "kernel_size", "sigma")
 SCHEDULES = ("constant", "deferred", "progressive")
 """When class-level weights apply."""
 LABEL_RULES = ("class_aware", "mean", "max")
@@ -167,6 +170,56 @@ class _ClassWeighting(_Spec):
                 check_real(self.start, f"{name}__start (a fraction)", 0.0, 1.0, closed="both")
         return changes
 
+    def _check_density(self, name: str) -> None:
+        """The density sub-parameters (continuous targets): ranges, and where they apply."""
+        w = self.weights
+        if self.alpha is not None:
+            if w != "denseweight":
+                raise ValueError(
+                    f"{name}: alpha applies to weights='denseweight' only; got alpha="
+                    f"{self.alpha!r} with weights={w!r}."
+                )
+            check_real(self.alpha, f"{name}__alpha", 0.0, 1e6)
+        if w == "denseweight" and self.schedule != "constant":
+            raise ValueError(
+                f"{name}: weights='denseweight' weighs rows, not bins; schedule="
+                f"{self.schedule!r} moves bin-level weights over the epochs (use 'balanced')."
+            )
+        given = [f for f in _DENSITY_FIELDS if getattr(self, f) is not None]
+        if given and not (isinstance(w, str) and w in ("balanced", "sqrt", "effective")):
+            raise ValueError(
+                f"{name}__{given[0]} smooths the target histogram of 'balanced', 'sqrt' or "
+                f"'effective' weights; it does not apply to weights={w!r}."
+            )
+        if self.bins is not None:
+            check_count(self.bins, f"{name}__bins", min_val=1)
+        if self.kernel is not None and self.kernel not in KERNELS:
+            raise ValueError(f"{name}__kernel must be one of {list(KERNELS)}; got {self.kernel!r}.")
+        if self.kernel_size is not None:
+            check_count(self.kernel_size, f"{name}__kernel_size", min_val=1)
+            if self.kernel_size % 2 == 0:
+                raise ValueError(
+                    f"{name}__kernel_size must be odd (a window centred on each bin); "
+                    f"got {self.kernel_size!r}."
+                )
+        if self.sigma is not None:
+            check_real(self.sigma, f"{name}__sigma", 0.0, 1e6, closed="right")
+
+    @property
+    def density_(self) -> dict:
+        """Label distribution smoothing in use: bins, kernel, kernel size and σ."""
+        return {
+            "bins": 100 if self.bins is None else int(self.bins),
+            "kernel": "gaussian" if self.kernel is None else self.kernel,
+            "kernel_size": 5 if self.kernel_size is None else int(self.kernel_size),
+            "sigma": 2.0 if self.sigma is None else float(self.sigma),
+        }
+
+    @property
+    def alpha_(self) -> float:
+        """DenseWeight's α in use (``"denseweight"``)."""
+        return 1.0 if self.alpha is None else float(self.alpha)
+
     @property
     def beta_(self) -> float:
         """β in use (``"effective"``)."""
@@ -180,7 +233,9 @@ class _ClassWeighting(_Spec):
     @property
     def class_level(self) -> bool:
         """Whether every row of a class gets its class's weight."""
-        return isinstance(self.weights, (str, Mapping))
+        return isinstance(self.weights, Mapping) or (
+            isinstance(self.weights, str) and self.weights != "denseweight"
+        )
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -209,7 +264,10 @@ class WeightedDraws(_ClassWeighting):
     beta : float, default=None
         ``weights="effective"`` only: β in [0, 1); ``None`` is 0.999.
     replacement : bool, default=True
-        Draw with replacement.
+        Draw with replacement. Without, each row is drawn at most once an
+        epoch: a full pass (``samples_per_epoch=None``) then draws every row
+        with a positive weight once, and the weights set only the order;
+        with ``samples_per_epoch`` they choose which rows (heavier first).
     samples_per_epoch : None, int or float, default=None
         Draws per epoch: ``None`` the training size (without replacement,
         the rows with a positive weight), an int a count, a float a multiple
@@ -223,6 +281,18 @@ class WeightedDraws(_ClassWeighting):
         without a positive label are never drawn); ``"mean"`` / ``"max"``: a
         row weighs the mean / largest weight of its positive labels (rows
         without one weigh as one more class, 1 / their share).
+    bins, kernel, kernel_size, sigma : default=None
+        Continuous targets only (:class:`~wsample_sk.WeightedSamplingRegressor`):
+        the class-level weights are those of equal-width bins of the target
+        whose counts are smoothed by a symmetric kernel over bin indices
+        (label distribution smoothing, Yang et al. 2021): ``bins`` (``None``:
+        100), ``kernel`` ``"gaussian"``, ``"laplace"`` or ``"triangular"``
+        (``None``: gaussian), ``kernel_size`` odd (``None``: 5), ``sigma``
+        (``None``: 2). ``"balanced"`` is then the inverse smoothed density,
+        ``"sqrt"`` its inverse square root.
+    alpha : float, default=None
+        ``weights="denseweight"`` only (continuous targets): DenseWeight's α
+        (Steininger et al. 2021), ``None`` is 1; 0 gives equal weights.
 
     Examples
     --------
@@ -236,10 +306,16 @@ class WeightedDraws(_ClassWeighting):
     replacement: bool = True
     samples_per_epoch: int | float | None = None
     label_rule: str | None = None
+    bins: int | None = None
+    kernel: str | None = None
+    kernel_size: int | None = None
+    sigma: float | None = None
+    alpha: float | None = None
 
     def check(self, name: str = "sampling") -> WeightedDraws:
         """Validate every argument; return the canonical spec (a new object)."""
         changes = self._check_weighting(name, callables=True)
+        self._check_density(name)
         check_flag(self.replacement, f"{name}__replacement")
         spe = self.samples_per_epoch
         if spe is not None:
@@ -341,11 +417,13 @@ class BatchComposition(_Spec):
         P × K batches: P classes at random, K rows of each (the batch size is
         P × K). Given together, with ``shares=None``.
     replacement : None or bool, default=None
-        ``None``: each class walked through without replacement, no row twice
-        in a batch, except for a class with fewer rows than its share of a
-        batch (drawn with replacement). ``True``: i.i.d. draws within every
-        class. ``False``: without replacement, and a class too small for its
-        share is an error.
+        ``None``: no row twice in a batch; rows of a class that weigh alike
+        are walked through (every row before any repeats), rows weighted by
+        ``sample_weight`` are drawn in proportion to it; a class with fewer
+        rows than its share of a batch is drawn with replacement. ``True``:
+        i.i.d. draws within every class. ``False``: walked through (weights
+        only set the order), and a class too small for its share is an
+        error.
 
     Examples
     --------
@@ -413,6 +491,9 @@ class LossWeights(_ClassWeighting):
         ``schedule="deferred"`` only.
     beta : float, default=None
         ``weights="effective"`` only.
+    bins, kernel, kernel_size, sigma, alpha : default=None
+        Continuous targets only, as for :class:`WeightedDraws`
+        (``target_weight=`` of :class:`~wsample_sk.WeightedSamplingRegressor`).
 
     Examples
     --------
@@ -421,9 +502,17 @@ class LossWeights(_ClassWeighting):
     LossWeights('balanced', schedule='deferred', start=0.5)
     """
 
+    bins: int | None = None
+    kernel: str | None = None
+    kernel_size: int | None = None
+    sigma: float | None = None
+    alpha: float | None = None
+
     def check(self, name: str = "class_weight") -> LossWeights:
         """Validate every argument; return the canonical spec (a new object)."""
-        return dataclasses.replace(self, **self._check_weighting(name, callables=False))
+        changes = self._check_weighting(name, callables=False)
+        self._check_density(name)
+        return dataclasses.replace(self, **changes)
 
 
 _SAMPLING_FORMS = (WeightedDraws, ClassQuotas, BatchComposition)
@@ -433,6 +522,7 @@ _SHORTCUTS: dict[str, dict] = {
     "effective": {"weights": "effective"},
     "deferred": {"weights": "balanced", "schedule": "deferred"},
     "progressive": {"weights": "balanced", "schedule": "progressive"},
+    "denseweight": {"weights": "denseweight"},  # continuous targets
 }
 SHORTCUTS = tuple(_SHORTCUTS)
 """Strings accepted by ``sampling=`` and ``class_weight=``."""
@@ -557,7 +647,9 @@ def check_sampling(
     )
 
 
-def check_class_weight(class_weight: Any, **sub_params: Any) -> LossWeights | None:
+def check_class_weight(
+    class_weight: Any, *, name: str = "class_weight", **sub_params: Any
+) -> LossWeights | None:
     """Turn any accepted form of ``class_weight=`` (and its sub-parameters) into a spec.
 
     Parameters
@@ -567,6 +659,8 @@ def check_class_weight(class_weight: Any, **sub_params: Any) -> LossWeights | No
         ``"effective"``, ``"deferred"``, ``"progressive"``), a dict
         ``{class: weight}`` (classes left out weigh 1), or a
         :class:`LossWeights` (instance or class).
+    name : str, default="class_weight"
+        The parameter's name in messages (a regressor's ``target_weight``).
     **sub_params
         ``class_weight__x`` values.
 
@@ -580,14 +674,14 @@ def check_class_weight(class_weight: Any, **sub_params: Any) -> LossWeights | No
     >>> check_class_weight({0: 1.0, 1: 5.0})
     LossWeights({0: 1.0, 1: 5.0})
     """
-    spec = _canonical(class_weight, sub_params, "class_weight", (LossWeights,), LossWeights)
+    spec = _canonical(class_weight, sub_params, name, (LossWeights,), LossWeights)
     if spec is not _UNKNOWN:
         return spec
     if isinstance(class_weight, _SAMPLING_FORMS):
         raise InvalidParameterError(
-            f"class_weight takes loss weights; {type(class_weight).__name__} goes to sampling=."
+            f"{name} takes loss weights; {type(class_weight).__name__} goes to sampling=."
         )
     raise ValueError(
-        f"class_weight must be None, one of {list(SHORTCUTS)}, a dict {{class: weight}} "
+        f"{name} must be None, one of {list(SHORTCUTS)}, a dict {{class: weight}} "
         f"or a LossWeights; got {class_weight!r}."
     )

@@ -1,0 +1,112 @@
+"""The mix of a fit on a continuous target: bins of the target play the classes.
+
+Rare target values are the regression form of class imbalance (Yang et al.
+2021). :class:`ContinuousPlan` bins the training part's target into
+equal-width bins (:class:`~wsample_sk._density.TargetBins`) and gives each
+bin its *effective* count, the histogram smoothed by a symmetric kernel
+(label distribution smoothing). Every class-level weighting of
+:mod:`wsample_sk.sampling` then applies to bins unchanged: ``"balanced"`` is
+the inverse smoothed density, ``"sqrt"`` its inverse square root, and the
+deferred and progressive schedules move between natural and these.
+Per-row forms (``"denseweight"``, callables ``y -> weights``) are given the
+target values. ``history`` records the drawn target histogram per epoch
+(``drawn_target_histogram``, rows per bin) beside the bins' natural and
+trained shares.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import torch
+
+from ._density import TargetBins, smoothed_histogram
+from ._epoch_plan import EpochPlan, TrainingPart
+from .sampling import BatchComposition, ClassQuotas
+
+__all__ = ["ContinuousPlan"]
+
+_DEFAULT_DENSITY = {"bins": 100, "kernel": "gaussian", "kernel_size": 5, "sigma": 2.0}
+
+
+def _density_of(sampling: Any, loss_weights: Any) -> dict:
+    """The smoothing both levers ask for (one density per fit: they must agree)."""
+    asked = [
+        spec.density_
+        for spec in (sampling, loss_weights)
+        if spec is not None and any(getattr(spec, f, None) is not None for f in _DEFAULT_DENSITY)
+    ]
+    if len(asked) == 2 and asked[0] != asked[1]:
+        raise ValueError(
+            f"sampling and target_weight smooth the target's histogram differently "
+            f"({asked[0]} and {asked[1]}); one fit has one target density: give the "
+            "bins and kernel once (to either), or the same to both."
+        )
+    return asked[0] if asked else dict(_DEFAULT_DENSITY)
+
+
+class ContinuousPlan(EpochPlan):
+    """:class:`~wsample_sk._epoch_plan.EpochPlan` for a continuous target (see the module).
+
+    ``part.labels`` holds the training part's target values, shape ``(n,)``
+    or ``(n, 1)``; with several target columns only per-row weights
+    (``sample_weight``, callables, ``"denseweight"`` of the first column)
+    apply.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from wsample_sk._continuous_plan import ContinuousPlan
+    >>> from wsample_sk._epoch_plan import TrainingPart
+    >>> from wsample_sk.sampling import check_sampling
+    >>> y = np.r_[np.zeros(90), np.ones(10)]
+    >>> part = TrainingPart(100, y, None, None, None, seed=0)
+    >>> plan = ContinuousPlan(part, check_sampling("balanced", bins=2, kernel_size=1), None)
+    >>> plan.begin_epoch(0)
+    >>> plan.sampling_prior  # each bin drawn equally often
+    array([0.5, 0.5])
+    """
+
+    _drawn_key = "drawn_target_histogram"
+
+    def __init__(self, part: TrainingPart, sampling: Any, loss_weights: Any, **kwargs: Any):
+        values = np.asarray(part.labels, dtype=np.float64)
+        self.values = values
+        density = _density_of(sampling, loss_weights)
+        self.bins = TargetBins(values if values.ndim == 1 else values[:, 0], density["bins"])
+        self._kernel = {k: density[k] for k in ("kernel", "kernel_size", "sigma")}
+        self._several = values.ndim == 2 and values.shape[1] > 1
+        part = dataclasses.replace(
+            part, codes=self.bins.codes, classes=np.arange(len(self.bins.counts))
+        )
+        super().__init__(part, sampling, loss_weights, **kwargs)
+
+    def _check_spec(self, sampling: Any) -> None:
+        if isinstance(sampling, (ClassQuotas, BatchComposition)):
+            raise ValueError(
+                f"sampling={sampling!r} fixes rows per class, which a continuous target "
+                "does not have; use weighted draws (sampling='balanced' draws by the "
+                "inverse smoothed target density)."
+            )
+        if getattr(sampling, "label_rule", None) is not None:
+            raise ValueError(
+                f"sampling={sampling!r}: label_rule applies to multi-label targets only."
+            )
+        for name, spec in (("sampling", sampling), ("target_weight", self.class_weight_spec)):
+            if self._several and getattr(spec, "class_level", False):
+                raise ValueError(
+                    f"{name}={spec!r} weighs rows by the density of one target; y has "
+                    f"{self.values.shape[1]} columns (use sample_weight, a callable, or "
+                    "fit one target)."
+                )
+
+    def _count_classes(self) -> np.ndarray:
+        """The effective (smoothed) number of rows of each bin."""
+        return smoothed_histogram(self.bins.counts, **self._kernel)
+
+    def training_targets(self) -> torch.Tensor:
+        """The training rows' target values, as the criterion takes them."""
+        values = self.values if self.values.ndim == 2 else self.values[:, None]
+        return torch.from_numpy(values.astype(np.float32))
