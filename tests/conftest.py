@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 from sklearn.datasets import make_classification
+from skorch.callbacks import Callback
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # one process per core: torch's own threads would only fight each other
@@ -30,3 +31,20 @@ def multiclass():
         random_state=0,
     )
     return X, np.array(["cat", "dog", "eel"])[y]
+
+
+class DrawnRows(Callback):
+    """Every training row drawn, epoch by epoch (from the class-mix schedule's plan)."""
+
+    def initialize(self):
+        self.rows = []
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.rows.append(dict(net.callbacks_)["class_mix"].plan_.drawn_rows.copy())
+
+
+@pytest.fixture
+def drawn_rows():
+    """The callback class that records the drawn rows (``DrawnRows()`` per fit)."""
+    return DrawnRows

@@ -32,17 +32,6 @@ def tagged():
     return X.astype(np.float32), Y
 
 
-class Draws(Callback):
-    """Every training row drawn, over the fit."""
-
-    def initialize(self):
-        self.rows = []
-        return self
-
-    def on_epoch_end(self, net, **kwargs):
-        self.rows.append(dict(net.callbacks_)["class_mix"].plan_.drawn_rows.copy())
-
-
 def test_mlp_conventions(tagged):
     X, Y = tagged
     clf = WeightedSamplingClassifier(**FAST).fit(X, Y)
@@ -67,9 +56,9 @@ def test_mlp_conventions(tagged):
         ),
     ],
 )
-def test_drawn_rows_follow_the_formula_with_power(tagged, params, expected):
+def test_drawn_rows_follow_the_formula_with_power(tagged, params, expected, drawn_rows):
     X, Y = tagged
-    rec = Draws()
+    rec = drawn_rows()
     WeightedSamplingClassifier(
         callbacks=[rec], sampling__samples_per_epoch=25.0, **params, **FAST
     ).fit(X, Y)

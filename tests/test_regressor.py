@@ -15,7 +15,7 @@ from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
-from skorch.callbacks import Callback, Checkpoint
+from skorch.callbacks import Checkpoint
 from torch.utils.data import TensorDataset
 
 from wsample_sk import WeightedSamplingRegressor
@@ -52,17 +52,6 @@ def tail():
     return X, y
 
 
-class Drawn(Callback):
-    """Every training row drawn, over the fit."""
-
-    def initialize(self):
-        self.rows = []
-        return self
-
-    def on_epoch_end(self, net, **kwargs):
-        self.rows.append(dict(net.callbacks_)["class_mix"].plan_.drawn_rows.copy())
-
-
 def _rare_half_share(y, rows, bins=30):
     """The share of draws in the rarer half of the (occupied) bins, and their natural share."""
     binned = TargetBins(y, bins)
@@ -72,12 +61,12 @@ def _rare_half_share(y, rows, bins=30):
     return in_rare[rows].mean(), in_rare.mean()
 
 
-def test_balanced_draws_follow_the_inverse_smoothed_density_with_power(tail):
+def test_balanced_draws_follow_the_inverse_smoothed_density_with_power(tail, drawn_rows):
     X, y = tail
     density = dict(bins=30, kernel="gaussian", kernel_size=5, sigma=2.0)
     shares = {}
     for form in ("balanced", "sqrt"):
-        drawn = Drawn()
+        drawn = drawn_rows()
         reg = WeightedSamplingRegressor(
             sampling=WeightedDraws(form, **density), callbacks=[drawn], **{**FAST, "max_epochs": 8}
         ).fit(X, y)
@@ -91,7 +80,7 @@ def test_balanced_draws_follow_the_inverse_smoothed_density_with_power(tail):
     binned = TargetBins(y, 30)
     smooth = smoothed_histogram(binned.counts, "gaussian", 5, 2.0)
     expected_per_bin = binned.counts / smooth[np.arange(30)]
-    drawn = Drawn()
+    drawn = drawn_rows()
     WeightedSamplingRegressor(
         sampling=WeightedDraws("balanced", **density),
         callbacks=[drawn],

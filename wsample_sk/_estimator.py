@@ -147,7 +147,7 @@ class WeightedSamplingNet:
     def target_kind(self) -> TargetKind:
         """The kind of target the model predicts: fitted, restored or, before any fit,
         told by the estimator (a regressor) or a multi-label criterion."""
-        return self.fixed_kind or fitted_kind(self)
+        return fitted_kind(self)
 
     # -- fitting ---------------------------------------------------------------
     def _fit(self, X, y, sample_weight, fit_params, *, method, reset, classes=None):
@@ -211,7 +211,7 @@ class WeightedSamplingNet:
         label per row (unless the criterion is a multi-label one).
         """
         super().load_params(*args, **kwargs)
-        if self.fixed_kind is None and kind_is_a_guess(self):
+        if kind_is_a_guess(self):
             warnings.warn(
                 "These parameters do not say which kind of target they were trained on "
                 "(a module of your own, and no f_history loaded): the model predicts one "

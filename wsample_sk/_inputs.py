@@ -297,13 +297,14 @@ def _learn_classes(net: Any, labels: np.ndarray | None, reset: bool, classes: An
         )
 
 
-def _dataset_labels(X: Any, y: Any, n: int) -> np.ndarray | None:
+def _dataset_targets(X: Any, y: Any, n: int, check: Any) -> np.ndarray | None:
+    """A Dataset's targets (``y``, else what it yields), checked; ``None`` if unreadable."""
     if y is not None:
-        return check_labels(y, n)
+        return check(y, n)
     try:
-        return check_labels(data_from_dataset(X)[1], n)
+        return check(data_from_dataset(X)[1], n)
     except (AttributeError, TypeError, ValueError):
-        return None  # targets not readable: no class-level lever can apply
+        return None  # targets not readable: no lever on them can apply
 
 
 def _check_same_kind(net: Any, kind: TargetKind) -> None:
@@ -362,15 +363,6 @@ def check_values(y: Any, n: int) -> np.ndarray:
     return values
 
 
-def _dataset_values(X: Any, y: Any, n: int) -> np.ndarray | None:
-    if y is not None:
-        return check_values(y, n)
-    try:
-        return check_values(data_from_dataset(X)[1], n)
-    except (AttributeError, TypeError, ValueError):
-        return None  # targets not readable: no lever on them can apply
-
-
 def fit_data(
     net: Any,
     X: Any,
@@ -389,8 +381,8 @@ def fit_data(
     continuous = kind is CONTINUOUS
     if is_dataset(X):
         n = len(X)
-        read = _dataset_values if continuous else _dataset_labels
-        labels, indicator = read(X, y, n), None
+        check = check_values if continuous else check_labels
+        labels, indicator = _dataset_targets(X, y, n, check), None
         dataset, n_inputs = X, None
         if net.module is None and reset:
             first = X[0]

@@ -233,11 +233,16 @@ def _recorded_kind(net: Any) -> str | None:
 def fitted_kind(net: Any, *, guess: bool = True) -> TargetKind | None:
     """The kind of target ``net`` was fitted (or restored) on.
 
-    Read from what the model holds (see the module). Nothing recorded: a
+    An estimator of one kind says it (``fixed_kind``: a regressor's continuous
+    values); else it is read from what the model holds (see the module).
+    Nothing recorded: a
     multi-label criterion (``BCEWithLogitsLoss``, a loss declaring
     ``multi_label = True``) means multi-label, anything else single-label;
     with ``guess=False``, ``None``.
     """
+    fixed = getattr(type(net), "fixed_kind", None)  # an estimator of one kind (a regressor)
+    if fixed is not None:
+        return fixed
     name = _recorded_kind(net)
     if name is not None:
         return KINDS[name]
@@ -253,4 +258,6 @@ def fitted_kind(net: Any, *, guess: bool = True) -> TargetKind | None:
 def kind_is_a_guess(net: Any) -> bool:
     """Whether nothing the model holds records its kind, and it is taken as single-label
     by default (a module of your own restored without ``f_history``)."""
+    if getattr(type(net), "fixed_kind", None) is not None:
+        return False
     return _recorded_kind(net) is None and fitted_kind(net) is SINGLE_LABEL
