@@ -300,17 +300,18 @@ def bench_class_aware(n, n_labels, num_samples, repeats):
 def _yang_lds_weights(labels, bins=100, ks=5, sigma=2.0):
     """Yang et al.'s recipe (their ``_prepare_weights``, "inverse", no clipping): a dict
     counted row by row in Python, then one weight per row from a list comprehension."""
-    from scipy.ndimage import convolve1d
+    from scipy.ndimage import convolve1d, gaussian_filter1d
 
-    from wsample_sk._density import kernel_window
-
+    impulse = [0.0] * ((ks - 1) // 2) + [1.0] + [0.0] * ((ks - 1) // 2)
+    window = gaussian_filter1d(impulse, sigma=sigma)  # their get_lds_kernel_window
+    window = window / max(window)
     low, high = float(min(labels)), float(max(labels))
     value_dict = {b: 0 for b in range(bins)}
     keys = [min(int((v - low) / (high - low) * bins), bins - 1) for v in labels]
     for key in keys:
         value_dict[key] += 1
     counts = np.asarray([value_dict[b] for b in range(bins)], dtype=np.float64)
-    smoothed = convolve1d(counts, weights=kernel_window("gaussian", ks, sigma), mode="constant")
+    smoothed = convolve1d(counts, weights=window, mode="constant")
     return np.asarray([1.0 / smoothed[key] for key in keys])
 
 

@@ -97,7 +97,11 @@ def test_balanced_draws_follow_the_inverse_smoothed_density_with_power(tail, dra
 def test_density_weights_against_a_naive_reference():
     rng = np.random.default_rng(1)
     counts = rng.integers(0, 50, size=40)
-    window = np.exp(-(np.arange(-3, 4) ** 2) / (2 * 1.5**2))
+    from scipy.ndimage import gaussian_filter1d
+
+    # Yang et al.'s window: scipy's gaussian filter of an impulse, scaled to peak 1
+    window = gaussian_filter1d(np.eye(7)[3], sigma=1.5)
+    window /= window.max()
     naive = np.array(
         [
             sum(window[k + 3] * counts[b + k] for k in range(-3, 4) if 0 <= b + k < 40)
@@ -244,3 +248,90 @@ def test_bad_targets_are_named(tail):
         WeightedSamplingRegressor(**FAST).fit(X, np.array(["a"] * 1000))
     with pytest.raises(ValueError, match="weighs rows by the density of one target"):
         WeightedSamplingRegressor(sampling="balanced", **FAST).fit(X, np.c_[y, y])
+
+
+class OneValue(torch.nn.Module):
+    """A regression head that returns one value per row, shape (n,)."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(4, 1)
+
+    def forward(self, X):
+        return self.linear(X).squeeze(-1)
+
+
+def test_module_output_and_target_shapes_must_match(tail):
+    X, _ = tail
+    y = 3 * X[:, 0]
+    reg = WeightedSamplingRegressor(OneValue, **{**FAST, "max_epochs": 30, "lr": 0.05}).fit(X, y)
+    assert np.mean((reg.predict(X) - y) ** 2) < 0.1  # a (n,) head trains on a 1-D y
+    with pytest.raises(ValueError, match=r"output has shape \(64, 2\) but .* \(64, 1\)"):
+        WeightedSamplingRegressor(module__n_classes=2, **FAST).fit(X, y)
+    one = WeightedSamplingRegressor(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match=r"output has shape \(64, 1\) but .* \(64, 2\)"):
+        one.partial_fit(X, np.c_[y, y])
+
+
+def test_a_dataset_without_readable_targets_trains_without_levers(tail):
+    X, y = tail
+
+    class Rows(torch.utils.data.Dataset):
+        def __len__(self):
+            return len(X)
+
+        def __getitem__(self, i):
+            return X[i], np.float32(y[i])
+
+    reg = WeightedSamplingRegressor(**FAST).fit(Rows(), None)
+    assert reg.predict(X).shape == (1000,)
+    with pytest.raises(ValueError, match="needs the class labels|needs the target"):
+        WeightedSamplingRegressor(sampling="balanced", **FAST).fit(Rows(), None)
+
+
+@pytest.mark.parametrize(
+    "params, y_of, match",
+    [
+        (dict(criterion=torch.nn.CrossEntropyLoss), None, "CrossEntropyLoss is a classification"),
+        (dict(criterion=torch.nn.BCEWithLogitsLoss), None, "BCEWithLogitsLoss is a classif"),
+        (dict(sampling="denseweight"), lambda y: np.c_[y, y], "density of one target; y has 2"),
+        (dict(sampling={0: 1.0, 3: 5.0}), None, "a dict weighs classes, which a continuous"),
+        (
+            dict(sampling="balanced", sampling__kernel="triangular", sampling__sigma=1.0),
+            None,
+            "sigma does not apply to kernel='triangular'",
+        ),
+    ],
+    ids=["cross-entropy", "bce", "denseweight-2-columns", "dict", "triangular-sigma"],
+)
+def test_what_does_not_apply_to_a_continuous_target_is_refused(tail, params, y_of, match):
+    X, y = tail
+    with pytest.raises(ValueError, match=match):
+        WeightedSamplingRegressor(**{**FAST, **params}).fit(X, y if y_of is None else y_of(y))
+
+
+def test_classifier_parameters_and_non_real_targets_are_named(tail):
+    X, y = tail
+    for name in ("proba_correction", "class_weight", "classes"):
+        with pytest.raises(TypeError, match=f"{name} is a parameter of WeightedSampling"):
+            WeightedSamplingRegressor(**{name: None})
+    with pytest.raises(TypeError, match="class_weight is a parameter"):
+        WeightedSamplingRegressor().set_params(class_weight="balanced")
+    text = y.astype(object)
+    text[5] = "abc"
+    with pytest.raises(ValueError, match=r"got 'abc' of dtype object at row 5"):
+        WeightedSamplingRegressor(**FAST).fit(X, text)
+    with pytest.raises(ValueError, match=r"real numbers .* of dtype <U"):
+        WeightedSamplingRegressor(**FAST).fit(X, y.astype(str))
+    with pytest.raises(ValueError, match=r"real numbers .* of dtype complex128"):
+        WeightedSamplingRegressor(**FAST).fit(X, y + 1j)
+    with pytest.raises(ValueError, match="module__n_classes=<target columns>"):
+        WeightedSamplingRegressor(module__n_features=4).initialize()
+
+
+def test_history_records_the_natural_and_the_drawn_histogram(tail):
+    X, y = tail
+    reg = WeightedSamplingRegressor(sampling="balanced", sampling__bins=10, **FAST).fit(X, y)
+    natural = np.histogram(y, bins=10)[0]
+    np.testing.assert_allclose(reg.history[-1, "class_prior"], natural / natural.sum())
+    assert sum(reg.history[-1, "drawn_target_histogram"]) == 1000

@@ -46,7 +46,7 @@ from ._strategies import class_sampling_distribution, compute_sampling_weights
 from ._stratified import BalancedBatchSampler, StratifiedSampler
 from ._validation import check_sampling_weights
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 __all__ = [
     "BalancedBatchSampler",

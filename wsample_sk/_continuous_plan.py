@@ -17,6 +17,7 @@ trained shares.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -52,8 +53,8 @@ class ContinuousPlan(EpochPlan):
 
     ``part.labels`` holds the training part's target values, shape ``(n,)``
     or ``(n, 1)``; with several target columns only per-row weights
-    (``sample_weight``, callables, ``"denseweight"`` of the first column)
-    apply.
+    (``sample_weight``, callables) apply, and with none known (a Dataset whose
+    targets cannot be read) only ``sample_weight``.
 
     Examples
     --------
@@ -71,17 +72,24 @@ class ContinuousPlan(EpochPlan):
 
     _drawn_key = "drawn_target_histogram"
 
+    _loss_lever = "target_weight"
+
     def __init__(self, part: TrainingPart, sampling: Any, loss_weights: Any, **kwargs: Any):
-        values = np.asarray(part.labels, dtype=np.float64)
-        self.values = values
-        density = _density_of(sampling, loss_weights)
-        self.bins = TargetBins(values if values.ndim == 1 else values[:, 0], density["bins"])
-        self._kernel = {k: density[k] for k in ("kernel", "kernel_size", "sigma")}
-        self._several = values.ndim == 2 and values.shape[1] > 1
-        part = dataclasses.replace(
-            part, codes=self.bins.codes, classes=np.arange(len(self.bins.counts))
-        )
+        self.values = None if part.labels is None else np.asarray(part.labels, dtype=np.float64)
+        self._several = self.values is not None and self.values.ndim == 2
+        self._several = self._several and self.values.shape[1] > 1
+        self.bins = None
+        if self.values is not None and not self._several:  # targets known: bins of them
+            density = _density_of(sampling, loss_weights)
+            self.bins = TargetBins(self.values.reshape(len(self.values)), density["bins"])
+            self._kernel = {k: density[k] for k in ("kernel", "kernel_size", "sigma")}
+            part = dataclasses.replace(
+                part, codes=self.bins.codes, classes=np.arange(len(self.bins.counts))
+            )
         super().__init__(part, sampling, loss_weights, **kwargs)
+        if self.bins is not None:  # the record's natural mix: the histogram, not smoothed
+            self.class_prior = self.bins.counts / len(self.values)
+            self.sampling_prior = self.class_prior
 
     def _check_spec(self, sampling: Any) -> None:
         if isinstance(sampling, (ClassQuotas, BatchComposition)):
@@ -95,7 +103,15 @@ class ContinuousPlan(EpochPlan):
                 f"sampling={sampling!r}: label_rule applies to multi-label targets only."
             )
         for name, spec in (("sampling", sampling), ("target_weight", self.class_weight_spec)):
-            if self._several and getattr(spec, "class_level", False):
+            weights = getattr(spec, "weights", None)
+            if isinstance(weights, Mapping):
+                raise ValueError(
+                    f"{name}={spec!r}: a dict weighs classes, which a continuous target does "
+                    "not have; use a callable y -> weights (or 'balanced', 'sqrt', "
+                    "'denseweight')."
+                )
+            density = getattr(spec, "class_level", False) or weights == "denseweight"
+            if self._several and density:
                 raise ValueError(
                     f"{name}={spec!r} weighs rows by the density of one target; y has "
                     f"{self.values.shape[1]} columns (use sample_weight, a callable, or "
@@ -103,10 +119,14 @@ class ContinuousPlan(EpochPlan):
                 )
 
     def _count_classes(self) -> np.ndarray:
-        """The effective (smoothed) number of rows of each bin."""
+        """The effective (smoothed) number of rows of each bin (empty: no bins)."""
+        if self.bins is None:
+            return np.zeros(0)
         return smoothed_histogram(self.bins.counts, **self._kernel)
 
-    def training_targets(self) -> torch.Tensor:
+    def training_targets(self) -> torch.Tensor | None:
         """The training rows' target values, as the criterion takes them."""
+        if self.values is None:
+            return None
         values = self.values if self.values.ndim == 2 else self.values[:, None]
         return torch.from_numpy(values.astype(np.float32))

@@ -18,7 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.ndimage import convolve1d
+from scipy.ndimage import convolve1d, gaussian_filter1d
+from scipy.signal.windows import triang
 
 __all__ = ["KERNELS", "TargetBins", "dense_weights", "kernel_window", "smoothed_histogram"]
 
@@ -26,22 +27,33 @@ KERNELS = ("gaussian", "laplace", "triangular")
 
 
 def kernel_window(kernel: str = "gaussian", size: int = 5, sigma: float = 2.0) -> np.ndarray:
-    """A symmetric smoothing window over ``size`` bins, its peak 1 (Yang et al.'s LDS).
+    """A symmetric smoothing window over ``size`` bins, its peak 1, as Yang et al. build it.
+
+    Their ``get_lds_kernel_window``: ``"gaussian"`` is scipy's
+    ``gaussian_filter1d`` of a unit impulse over the window (its default
+    ``mode="reflect"`` folds the tails back in: for 5 bins and σ = 2,
+    [0.86, 0.95, 1, 0.95, 0.86], flatter than exp(−x²/2σ²)); ``"laplace"``
+    is exp(−|x|/σ); ``"triangular"`` is ``scipy.signal.windows.triang``
+    (no σ).
 
     Examples
     --------
     >>> from wsample_sk._density import kernel_window
     >>> kernel_window("triangular", 5).round(3).tolist()
     [0.333, 0.667, 1.0, 0.667, 0.333]
+    >>> kernel_window("gaussian", 5, 2.0).round(2).tolist()
+    [0.86, 0.95, 1.0, 0.95, 0.86]
     """
     half = (size - 1) // 2
     x = np.arange(-half, half + 1, dtype=np.float64)
     if kernel == "gaussian":
-        window = np.exp(-(x**2) / (2.0 * sigma**2))
+        impulse = np.zeros(size)
+        impulse[half] = 1.0
+        window = gaussian_filter1d(impulse, sigma=sigma)
     elif kernel == "laplace":
         window = np.exp(-np.abs(x) / sigma)
     elif kernel == "triangular":
-        window = 1.0 - np.abs(x) / (half + 1)
+        window = triang(size)
     else:
         raise ValueError(f"kernel must be one of {list(KERNELS)}; got {kernel!r}.")
     return window / window.max()

@@ -240,6 +240,8 @@ class EpochPlan:
 
     #: what ``history`` calls the drawn rows per class
     _drawn_key = "drawn_class_counts"
+    #: the estimator's parameter that weighs the loss, for messages
+    _loss_lever = "class_weight"
 
     def _check_spec(self, sampling: Any) -> None:
         refuse_density(sampling, self.class_weight_spec)
@@ -354,13 +356,13 @@ class EpochPlan:
         """
         draws, loss = self._rebalancing(self.length - 1)
         if draws and loss:
-            lever = f"class_weight={self.class_weight!r}"
+            lever = f"{self._loss_lever}={self.class_weight!r}"
             if self.class_weight is None:
                 lever = "the criterion's own class weights"
             warnings.warn(
                 f"sampling={self.sampling!r} and {lever} both "
-                "correct for the class imbalance, so it is corrected twice (the loss sees "
-                "the minority over-weighted). Use one of them unless that is what you want.",
+                "correct for the imbalance, so it is corrected twice (the loss sees the "
+                "rare rows over-weighted). Use one of them unless that is what you want.",
                 UserWarning,
                 stacklevel=2,
             )
@@ -510,7 +512,7 @@ class EpochPlan:
             raise ValueError(
                 f"{knob} decides which rows are trained on and in what order, so "
                 "the sampling weights cannot be applied by drawing; use "
-                "sample_weight_in='loss' (or class_weight=) to apply them in the loss."
+                f"sample_weight_in='loss' (or {self._loss_lever}=) to apply them in the loss."
             )
         if w is None:
             self.sampler.use(None, num_samples)

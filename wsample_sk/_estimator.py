@@ -283,6 +283,8 @@ class WeightedSamplingNet:
         -------
         losses : torch.Tensor of shape (batch_size,) or (batch_size, n_outputs)
         """
+        data = self._fit_data
+        y_true = (data.kind if data is not None else self.target_kind).match(y_pred, y_true)
         with per_sample(self.criterion_):
             return super().get_loss(y_pred, y_true, X=X, training=training)
 
@@ -295,8 +297,9 @@ class WeightedSamplingNet:
         multi-label targets ``class_weight`` weighs each label's positives).
         """
         data = self._fit_data
-        codec = data.codec if data is not None else self.target_kind.codec(output_labels(self))
-        y_true = codec(y_true)
+        kind = data.kind if data is not None else self.target_kind
+        codec = data.codec if data is not None else kind.codec(output_labels(self))
+        y_true = kind.match(y_pred, codec(y_true))
         plan = getattr(find_class_mix(self), "plan_", None) if training else None
         rows, positives = weights_of_batch(plan)
         if rows is None and positives is None:

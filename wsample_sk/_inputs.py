@@ -260,6 +260,12 @@ def default_module_sizes(net: Any, *, fitting: bool) -> dict:
         kwargs["output"] = "proba"  # NLLLoss takes probabilities (skorch logs them)
     kwargs.update(net.get_params_for("module"))
     missing = [k for k in ("n_features", "n_classes") if k not in kwargs]
+    if missing and getattr(type(net), "fixed_kind", None) is CONTINUOUS:
+        raise ValueError(
+            "The default module is sized from the data, and there is none yet: call fit, "
+            "or pass module__n_features=<inputs per sample> and module__n_classes=<target "
+            f"columns> before initialize(); missing: {', '.join(missing)}."
+        )
     if missing and fitting:
         raise ValueError(
             "The default module needs the number of classes, and the targets of "
@@ -344,13 +350,21 @@ def check_values(y: Any, n: int) -> np.ndarray:
     y = to_numpy(y) if isinstance(y, torch.Tensor) else y
     if is_pandas_ndframe(y):
         y = y.to_numpy()
-    try:
-        values = np.asarray(y, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(
-            "y must hold real numbers (a continuous target); got values of type "
-            f"{np.asarray(y).dtype} (first {np.ravel(np.asarray(y))[:1].tolist()!r})."
-        ) from None
+    given = np.asarray(y)
+    if given.dtype.kind not in "biuf":  # strings, complex, objects: the first non-real named
+        flat = given.reshape(-1)
+        real = np.array(
+            [isinstance(v, Real) and not isinstance(v, (bool, np.bool_)) for v in flat.tolist()]
+        )
+        if given.dtype.kind != "O" or not real.all():
+            i = int(np.flatnonzero(~real)[0]) if (~real).any() else 0
+            where = np.unravel_index(i, given.shape) if given.ndim else ()
+            place = ", ".join(f"{d} {w}" for d, w in zip(("row", "column"), where, strict=False))
+            raise ValueError(
+                "y must hold real numbers (a continuous target); got "
+                f"{flat[i]!r} of dtype {given.dtype} at {place or 'row 0'}."
+            )
+    values = given.astype(np.float64)
     if values.ndim not in (1, 2) or (values.ndim == 2 and values.shape[1] == 0):
         raise ValueError(f"y must be 1-D or 2-D (n_samples, n_targets); got shape {values.shape}.")
     if len(values) != n:

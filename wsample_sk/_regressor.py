@@ -22,6 +22,8 @@ from .modules import MLP
 
 __all__ = ["WeightedSamplingRegressor"]
 
+_CLASSIFIER_ONLY = ("class_weight", "classes", "proba_correction", "logit_adjustment")
+
 
 class WeightedSamplingRegressor(WeightedSamplingNet, NeuralNetRegressor):
     """A scikit-learn regressor that trains a torch network on the target mix you choose.
@@ -148,6 +150,15 @@ class WeightedSamplingRegressor(WeightedSamplingNet, NeuralNetRegressor):
         self.target_weight = target_weight
         self.sample_weight_in = sample_weight_in
         self.random_state = random_state
+
+    def _check_deprecated_params(self, **kwargs: Any) -> None:
+        super()._check_deprecated_params(**kwargs)
+        mine = [k for k in kwargs if k.split("__")[0] in _CLASSIFIER_ONLY]
+        if mine:
+            raise TypeError(
+                f"{mine[0]} is a parameter of WeightedSamplingClassifier; a regressor "
+                "predicts values (its loss weights are target_weight=)."
+            )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

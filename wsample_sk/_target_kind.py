@@ -80,6 +80,10 @@ class TargetKind:
         """The criterion to build for ``criterion=`` (the default may differ by kind)."""
         return criterion
 
+    def match(self, y_pred: Any, y_true: Any) -> Any:
+        """The batch's targets in the shape of the module's output (a check where it matters)."""
+        return y_true
+
     def plan(self, part: TrainingPart, sampling: Any, class_weight: Any, **kwargs: Any):
         """The fit's plan of the class mix."""
         return self.plan_class(part, sampling, class_weight, **kwargs)
@@ -177,6 +181,17 @@ class _MultiLabel(TargetKind):
         return decide_labels(net, raw)
 
 
+_CLASSIFICATION_LOSSES = (
+    torch.nn.CrossEntropyLoss,
+    torch.nn.NLLLoss,
+    torch.nn.BCELoss,
+    torch.nn.BCEWithLogitsLoss,
+    torch.nn.MultiLabelSoftMarginLoss,
+    torch.nn.MultiLabelMarginLoss,
+    torch.nn.MultiMarginLoss,
+)
+
+
 class _Continuous(TargetKind):
     """Continuous values (regression): bins of the target play the classes."""
 
@@ -186,9 +201,28 @@ class _Continuous(TargetKind):
     def codec(self, classes: np.ndarray | None) -> ValueCodec:
         return ValueCodec()
 
+    def match(self, y_pred: Any, y_true: Any) -> Any:
+        """One column of targets for a module with one output per row, as given for one with
+        columns; any other difference is an error naming both shapes (torch would
+        broadcast it into a wrong loss)."""
+        if not isinstance(y_pred, torch.Tensor) or y_true is None:
+            return y_true
+        if y_pred.dim() == 1 and y_true.dim() == 2 and y_true.shape[1] == 1:
+            return y_true[:, 0]
+        if y_pred.shape != y_true.shape:
+            raise ValueError(
+                f"The module's output has shape {tuple(y_pred.shape)} but the batch's targets "
+                f"have shape {tuple(y_true.shape)}: a regressor's module returns one value per "
+                "target column (shape (n,) or (n, 1) for a 1-D y)."
+            )
+        return y_true
+
     def feed_criteria(self, net: Any, plan: EpochPlan) -> None:
         for criterion in criteria_of(net):
-            if hasattr(criterion, "set_class_counts") or hasattr(criterion, "set_label_counts"):
+            classifying = isinstance(criterion, _CLASSIFICATION_LOSSES) or any(
+                hasattr(criterion, name) for name in ("set_class_counts", "set_label_counts")
+            )
+            if classifying:
                 raise ValueError(
                     f"{type(criterion).__name__} is a classification loss; y is a continuous "
                     "target (use MSELoss, L1Loss, HuberLoss or wsample_sk.losses.BalancedMSELoss)."

@@ -204,6 +204,11 @@ class _ClassWeighting(_Spec):
                 )
         if self.sigma is not None:
             check_real(self.sigma, f"{name}__sigma", 0.0, 1e6, closed="right")
+            if self.kernel == "triangular":
+                raise ValueError(
+                    f"{name}__sigma does not apply to kernel='triangular' (a fixed window); "
+                    "it is the width of the 'gaussian' and 'laplace' kernels."
+                )
 
     @property
     def density_(self) -> dict:
