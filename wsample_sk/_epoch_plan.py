@@ -165,7 +165,7 @@ class EpochPlan:
     sampling : WeightedDraws, ClassQuotas, BatchComposition or None
         Canonical ``sampling_`` (see :func:`wsample_sk.sampling.check_sampling`).
     class_weight : LossWeights or None
-        Canonical ``class_weight_``.
+        Canonical ``class_weight_`` (a regressor's ``target_weight_``).
     sample_weight_in : {"sampling", "loss"}
         Where ``sample_weight`` (and a callback's factor) goes.
     length : int

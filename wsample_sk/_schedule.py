@@ -1,15 +1,17 @@
 """The class-mix schedule: a skorch callback that owns a fit's draws and loss weights.
 
-:class:`ClassMixSchedule` is to the class mix what skorch's ``LRScheduler``
-is to the learning rate. The classifier registers one among its default
-callbacks (``callbacks__class_mix``); it owns the fit's
-:class:`~wsample_sk._epoch_plan.EpochPlan` and drives it from skorch's
-callback hooks:
+:class:`ClassMixSchedule` is to the mix of training what skorch's
+``LRScheduler`` is to the learning rate. Both estimators register one among
+their default callbacks (``callbacks__class_mix``); it owns the fit's
+:class:`~wsample_sk._epoch_plan.EpochPlan` (the target kind's plan: per
+class, per label, or per bin of a continuous target) and drives it from
+skorch's callback hooks:
 
-* :meth:`~ClassMixSchedule.start` builds the plan when the classifier
+* :meth:`~ClassMixSchedule.start` builds the plan when the estimator
   builds the training loader (before the first epoch), from the training
-  part and the canonical ``sampling_`` and ``class_weight_``; the
-  schedule's length continues that of a restored history;
+  part and the canonical specs of ``sampling`` and the loss weights
+  (``class_weight`` / ``target_weight``); the schedule's length continues
+  that of a restored history, or is ``callbacks__class_mix__epochs``;
 * ``on_epoch_begin`` sets the epoch's weights and hands the criteria the
   class mix they train on;
 * ``on_epoch_end`` records the drawn class counts, the class mix trained on
