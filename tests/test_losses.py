@@ -13,7 +13,7 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from skorch.dataset import ValidSplit
 
 from wsample_sk import WeightedSamplingClassifier
-from wsample_sk._prediction import output_prior
+from wsample_sk._prediction import correction_of, output_prior
 from wsample_sk.losses import FocalLoss, LDAMLoss, LogitAdjustedLoss
 
 LOSSES = [LogitAdjustedLoss, LDAMLoss, FocalLoss]
@@ -292,12 +292,12 @@ def test_logit_adjusted_loss_sees_the_trained_mix(imbalanced3, lever):
     np.testing.assert_allclose(clf.criterion_.class_counts.numpy(), expected)
     # the mix it trains on is balanced: the loss is cross-entropy
     np.testing.assert_allclose(clf.criterion_.training_mix.numpy(), 1 / 3)
-    np.testing.assert_allclose(output_prior(clf, clf.sampling_prior_), 1 / 3)
+    np.testing.assert_allclose(output_prior(correction_of(clf), clf.sampling_prior_), 1 / 3)
     natural = WeightedSamplingClassifier(criterion=LogitAdjustedLoss, max_epochs=1, random_state=0)
     natural.fit(X, y)
     np.testing.assert_allclose(natural.criterion_.training_mix.numpy(), np.divide(expected, 900))
     # tau=1: logits as if balanced
-    np.testing.assert_allclose(output_prior(natural, natural.sampling_prior_), 1 / 3)
+    np.testing.assert_allclose(output_prior(correction_of(natural), natural.sampling_prior_), 1 / 3)
 
 
 def test_logit_adjusted_loss_with_post_hoc_adjustment_is_not_adjusted_twice(binary_split):

@@ -19,7 +19,7 @@ from skorch.utils import _infer_predict_nonlinearity
 from ._criteria import single_criterion
 from ._estimator import WeightedSamplingNet
 from ._params import PARAMETER_CONSTRAINTS
-from ._prediction import prior_property
+from ._prediction import correction_of, prior_property
 
 __all__ = ["WeightedSamplingClassifier"]
 
@@ -265,7 +265,7 @@ class WeightedSamplingClassifier(WeightedSamplingNet, NeuralNetClassifier):
         proba = super().predict_proba(X)
         if not self._auto_nonlinearity():
             return proba
-        return self.target_kind.probabilities(self, proba)
+        return self.target_kind.probabilities(correction_of(self), proba)
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted class labels (from ``classes_``; output positions when unknown).
@@ -284,4 +284,5 @@ class WeightedSamplingClassifier(WeightedSamplingNet, NeuralNetClassifier):
         """
         if self.logit_adjustment is not None and not self._auto_nonlinearity():
             raise ValueError("logit_adjustment needs predict_nonlinearity='auto'.")
-        return self.target_kind.decide(self, NeuralNetClassifier.predict_proba(self, X))
+        raw = NeuralNetClassifier.predict_proba(self, X)
+        return self.target_kind.decide(correction_of(self), raw)

@@ -1,7 +1,9 @@
 """Predictions corrected for the class mix training saw.
 
 A model trained on mix q predicts p_q(c|x); under the natural mix π,
-p(c|x) ∝ p_q(c|x) · π_c / q_c (Saerens et al. 2002). ``class_prior_`` (π)
+p(c|x) ∝ p_q(c|x) · π_c / q_c (Saerens et al. 2002). What a prediction needs
+of the estimator is read once, into a :class:`Correction`; the functions
+below take that value, not the estimator. ``class_prior_`` (π)
 and ``sampling_prior_`` (q) are read from ``history``, which every
 checkpoint carries: :func:`kept_priors` takes them from the epoch whose
 parameters the model holds (the best one after ``Checkpoint(load_best=True)``
@@ -10,6 +12,7 @@ or ``EarlyStopping(load_best=True)``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,10 +23,12 @@ from ._criteria import single_criterion
 from ._labels import output_labels
 
 __all__ = [
+    "Correction",
     "adjusted_scores",
     "check_probabilities",
     "corrected_label_probabilities",
     "corrected_probabilities",
+    "correction_of",
     "decide",
     "decide_labels",
     "kept_priors",
@@ -80,23 +85,83 @@ def prior_property(index: int, doc: str) -> property:
     return property(fget, doc=doc)
 
 
-def require_priors(net: Any, parameter: str) -> tuple[np.ndarray, np.ndarray]:
-    """The kept priors, or a ``ValueError`` that says what state is missing."""
-    reason = getattr(single_criterion(net), "uncorrectable_mix", None)
-    if reason:
-        raise ValueError(f"{parameter} cannot undo the class mix of training: {reason}.")
-    priors = kept_priors(net)
-    if priors is None:
-        raise ValueError(
-            f"{parameter} needs the class mix of training (class_prior_, "
-            "sampling_prior_), which history records when fit has the class labels; "
-            "after initialize(), load it with load_params(f_history=...) or "
-            "load_params(checkpoint=...)."
-        )
-    return priors
+@dataclass(frozen=True)
+class Correction:
+    """What ``predict_proba`` / ``predict`` need of a fitted model, read once.
+
+    :func:`correction_of` reads it from the estimator (its parameters,
+    ``history`` and criterion); the functions below take it, not the
+    estimator. Missing state is an error only where it is needed
+    (:meth:`priors_for`).
+
+    Attributes
+    ----------
+    proba_correction, logit_adjustment
+        The estimator's parameters.
+    priors : (class_prior, sampling_prior) or None
+        Of the epoch whose parameters the model holds (:func:`kept_priors`).
+    output_prior : callable or None
+        The criterion's map from the trained mix to the mix its outputs are
+        relative to (:class:`~wsample_sk.losses.LogitAdjustedLoss`).
+    unloaded : str or None
+        The criterion's name when it adjusts for a training mix it does not
+        hold (restored without ``f_criterion``).
+    uncorrectable : str or None
+        Why the criterion's mix cannot be undone (``DistributionBalancedLoss``).
+    criterion_name : str
+    labels : ndarray or None
+        The labels of the outputs, in order.
+    auto : bool
+        Whether ``predict_nonlinearity="auto"``.
+    """
+
+    proba_correction: str | None = None
+    logit_adjustment: float | None = None
+    priors: tuple[np.ndarray, np.ndarray] | None = None
+    output_prior: Any = None
+    unloaded: str | None = None
+    uncorrectable: str | None = None
+    criterion_name: str = ""
+    labels: np.ndarray | None = None
+    auto: bool = True
+
+    def priors_for(self, parameter: str) -> tuple[np.ndarray, np.ndarray]:
+        """The kept priors, or a ``ValueError`` that says what state is missing."""
+        if self.uncorrectable:
+            raise ValueError(
+                f"{parameter} cannot undo the class mix of training: {self.uncorrectable}."
+            )
+        if self.priors is None:
+            raise ValueError(
+                f"{parameter} needs the class mix of training (class_prior_, "
+                "sampling_prior_), which history records when fit has the class labels; "
+                "after initialize(), load it with load_params(f_history=...) or "
+                "load_params(checkpoint=...)."
+            )
+        return self.priors
 
 
-def check_probabilities(net: Any, proba: np.ndarray) -> np.ndarray:
+def correction_of(net: Any) -> Correction:
+    """The :class:`Correction` of a fitted (or restored) estimator."""
+    criterion = single_criterion(net)
+    nonlinearity = net.predict_nonlinearity
+    unloaded = None
+    if getattr(criterion, "training_mix", False) is None:  # a fresh LogitAdjustedLoss
+        unloaded = type(criterion).__name__
+    return Correction(
+        proba_correction=net.proba_correction,
+        logit_adjustment=net.logit_adjustment,
+        priors=kept_priors(net),
+        output_prior=getattr(criterion, "output_prior", None),
+        unloaded=unloaded,
+        uncorrectable=getattr(criterion, "uncorrectable_mix", None),
+        criterion_name=type(getattr(net, "criterion_", None)).__name__,
+        labels=output_labels(net),
+        auto=isinstance(nonlinearity, str) and nonlinearity == "auto",
+    )
+
+
+def check_probabilities(fix: Correction, proba: np.ndarray) -> np.ndarray:
     """Rows of probabilities, clipped and renormalised; a clear error otherwise."""
     sums = proba.sum(axis=1)
     bad = ~((proba >= -1e-6).all(axis=1) & (proba <= 1 + 1e-6).all(axis=1))
@@ -113,13 +178,13 @@ def check_probabilities(net: Any, proba: np.ndarray) -> np.ndarray:
         f"The module's outputs are not probabilities (row {i}: "
         f"{np.round(proba[i], 4).tolist()!r}), and predict_nonlinearity='auto' "
         f"cannot tell how to turn them into some for the criterion "
-        f"{type(net.criterion_).__name__}. Pass "
+        f"{fix.criterion_name}. Pass "
         "predict_nonlinearity=partial(torch.softmax, dim=-1) if the module "
         "returns logits, or make it return probabilities."
     )
 
 
-def output_prior(net: Any, sampling_prior: np.ndarray) -> np.ndarray:
+def output_prior(fix: Correction, sampling_prior: np.ndarray) -> np.ndarray:
     """The class mix the outputs are relative to (a criterion may say, see losses).
 
     A loss that adjusts for the mix it was trained on
@@ -127,22 +192,21 @@ def output_prior(net: Any, sampling_prior: np.ndarray) -> np.ndarray:
     fresh one (restored without ``f_criterion``) would give other
     probabilities, so that is an error naming the file to load.
     """
-    criterion = single_criterion(net)
-    if getattr(criterion, "training_mix", False) is None:
+    if fix.unloaded:
         raise ValueError(
-            f"{type(criterion).__name__} adjusts for the class mix it was trained on, and "
+            f"{fix.unloaded} adjusts for the class mix it was trained on, and "
             "this one holds none (restored without its fitted state): load it with "
             "load_params(f_criterion=...) or load_params(checkpoint=...)."
         )
-    if criterion is not None and hasattr(criterion, "output_prior"):
-        return np.asarray(criterion.output_prior(sampling_prior), dtype=np.float64)
+    if fix.output_prior is not None:
+        return np.asarray(fix.output_prior(sampling_prior), dtype=np.float64)
     return sampling_prior
 
 
-def natural_posterior(net: Any, proba: np.ndarray, parameter: str) -> np.ndarray:
+def natural_posterior(fix: Correction, proba: np.ndarray, parameter: str) -> np.ndarray:
     """p(c|x) under the training part's class mix, from the outputs' mix."""
-    class_prior, sampling_prior = require_priors(net, parameter)
-    prior = output_prior(net, sampling_prior)
+    class_prior, sampling_prior = fix.priors_for(parameter)
+    prior = output_prior(fix, sampling_prior)
     if len(prior) != proba.shape[1]:
         raise ValueError(
             f"{parameter}: history records a class mix of {len(prior)} classes but the "
@@ -154,11 +218,11 @@ def natural_posterior(net: Any, proba: np.ndarray, parameter: str) -> np.ndarray
     return proba / proba.sum(axis=1, keepdims=True)
 
 
-def adjusted_scores(net: Any, proba: np.ndarray, tau: float) -> np.ndarray:
+def adjusted_scores(fix: Correction, proba: np.ndarray, tau: float) -> np.ndarray:
     """log p(c|x) − τ log π_c; classes never trained on (no rows, never drawn) never win."""
-    proba = check_probabilities(net, np.asarray(proba, dtype=np.float64))
-    class_prior, sampling_prior = require_priors(net, "logit_adjustment")
-    natural = natural_posterior(net, proba, "logit_adjustment")
+    proba = check_probabilities(fix, np.asarray(proba, dtype=np.float64))
+    class_prior, sampling_prior = fix.priors_for("logit_adjustment")
+    natural = natural_posterior(fix, proba, "logit_adjustment")
     with np.errstate(divide="ignore"):
         scores = np.log(natural) - tau * np.log(class_prior)
     scores[:, (class_prior == 0) | (sampling_prior == 0)] = -np.inf
@@ -176,14 +240,14 @@ def _label_probabilities(proba: np.ndarray) -> np.ndarray:
     return np.clip(proba, 0.0, 1.0)
 
 
-def natural_label_posterior(net: Any, proba: np.ndarray, parameter: str) -> np.ndarray:
+def natural_label_posterior(fix: Correction, proba: np.ndarray, parameter: str) -> np.ndarray:
     """Per label: logit p' = logit p − logit q_l + logit π_l (the binary prior correction).
 
     Labels whose trained (q) or natural (π) positive rate is 0 or 1 keep their
     probability. Exact when a row's draw weight depends on that label alone;
     with weights that mix labels (class-aware draws) an approximation.
     """
-    class_prior, sampling_prior = require_priors(net, parameter)
+    class_prior, sampling_prior = fix.priors_for(parameter)
     if len(class_prior) != proba.shape[1]:
         raise ValueError(
             f"{parameter}: history records {len(class_prior)} labels but the module has "
@@ -197,33 +261,33 @@ def natural_label_posterior(net: Any, proba: np.ndarray, parameter: str) -> np.n
     return out
 
 
-def corrected_probabilities(net: Any, raw: Any) -> np.ndarray:
+def corrected_probabilities(fix: Correction, raw: Any) -> np.ndarray:
     """``predict_proba``'s rows (one label per row) checked, and prior-corrected if asked."""
-    proba = check_probabilities(net, np.asarray(raw, dtype=np.float64))
-    if net.proba_correction == "prior":
-        return natural_posterior(net, proba, "proba_correction")
+    proba = check_probabilities(fix, np.asarray(raw, dtype=np.float64))
+    if fix.proba_correction == "prior":
+        return natural_posterior(fix, proba, "proba_correction")
     return proba
 
 
-def corrected_label_probabilities(net: Any, raw: Any) -> np.ndarray:
+def corrected_label_probabilities(fix: Correction, raw: Any) -> np.ndarray:
     """Per-label probabilities (multi-label) checked, and prior-corrected if asked."""
     proba = _label_probabilities(np.asarray(raw, dtype=np.float64))
-    if net.proba_correction == "prior":
-        return natural_label_posterior(net, proba, "proba_correction")
+    if fix.proba_correction == "prior":
+        return natural_label_posterior(fix, proba, "proba_correction")
     return proba
 
 
-def decide(net: Any, raw: Any) -> np.ndarray:
+def decide(fix: Correction, raw: Any) -> np.ndarray:
     """Labels from the module's probabilities (one label per row)."""
-    tau = net.logit_adjustment
+    tau = fix.logit_adjustment
     if tau is not None:
-        scores = adjusted_scores(net, raw, tau)
-    elif net.proba_correction is not None and net._auto_nonlinearity():
-        scores = corrected_probabilities(net, raw)
+        scores = adjusted_scores(fix, raw, tau)
+    elif fix.proba_correction is not None and fix.auto:
+        scores = corrected_probabilities(fix, raw)
     else:  # the decision needs the ranking of the outputs only
         scores = raw
     positions = np.asarray(scores).argmax(axis=1)
-    labels = output_labels(net)
+    labels = fix.labels
     if labels is None:
         return positions
     if positions.size and positions.max() >= len(labels):
@@ -234,14 +298,14 @@ def decide(net: Any, raw: Any) -> np.ndarray:
     return labels[positions]
 
 
-def decide_labels(net: Any, raw: Any) -> np.ndarray:
+def decide_labels(fix: Correction, raw: Any) -> np.ndarray:
     """The 0/1 indicator of the labels whose (corrected, or adjusted) probability passes 1/2."""
-    tau = net.logit_adjustment
+    tau = fix.logit_adjustment
     if tau is None:
-        return (corrected_label_probabilities(net, raw) > 0.5).astype(np.int64)
-    class_prior, _ = require_priors(net, "logit_adjustment")
+        return (corrected_label_probabilities(fix, raw) > 0.5).astype(np.int64)
+    class_prior, _ = fix.priors_for("logit_adjustment")
     proba = _label_probabilities(np.asarray(raw, dtype=np.float64))
-    natural = natural_label_posterior(net, proba, "logit_adjustment")
+    natural = natural_label_posterior(fix, proba, "logit_adjustment")
     # positive iff p / π^τ > (1 − p) / (1 − π)^τ; a label never (or always) positive
     # in training has no balanced rule: it is decided at one half, unadjusted
     seen = (class_prior > 0) & (class_prior < 1)

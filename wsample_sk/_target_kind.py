@@ -42,6 +42,7 @@ from ._epoch_plan import EpochPlan, TrainingPart
 from ._labels import IndicatorCodec, TargetCodec, ValueCodec
 from ._multilabel_plan import MultiLabelPlan
 from ._prediction import (
+    Correction,
     corrected_label_probabilities,
     corrected_probabilities,
     decide,
@@ -101,11 +102,11 @@ class TargetKind:
         """``predict_proba``'s nonlinearity for ``predict_nonlinearity="auto"``."""
         raise NotImplementedError
 
-    def probabilities(self, net: Any, raw: Any) -> np.ndarray:
+    def probabilities(self, fix: Correction, raw: Any) -> np.ndarray:
         """``predict_proba``'s rows checked, and prior-corrected if asked."""
         raise NotImplementedError
 
-    def decide(self, net: Any, raw: Any) -> np.ndarray:
+    def decide(self, fix: Correction, raw: Any) -> np.ndarray:
         """``predict`` from the module's probabilities."""
         raise NotImplementedError
 
@@ -141,11 +142,11 @@ class _SingleLabel(TargetKind):
             return getattr(criterion, "probabilities", partial(torch.softmax, dim=-1))
         return inferred
 
-    def probabilities(self, net: Any, raw: Any) -> np.ndarray:
-        return corrected_probabilities(net, raw)
+    def probabilities(self, fix: Correction, raw: Any) -> np.ndarray:
+        return corrected_probabilities(fix, raw)
 
-    def decide(self, net: Any, raw: Any) -> np.ndarray:
-        return decide(net, raw)
+    def decide(self, fix: Correction, raw: Any) -> np.ndarray:
+        return decide(fix, raw)
 
 
 class _MultiLabel(TargetKind):
@@ -174,11 +175,11 @@ class _MultiLabel(TargetKind):
     def nonlinearity(self, net: Any, criterion: Any, inferred: Any) -> Any:
         return getattr(criterion, "probabilities", torch.sigmoid)
 
-    def probabilities(self, net: Any, raw: Any) -> np.ndarray:
-        return corrected_label_probabilities(net, raw)
+    def probabilities(self, fix: Correction, raw: Any) -> np.ndarray:
+        return corrected_label_probabilities(fix, raw)
 
-    def decide(self, net: Any, raw: Any) -> np.ndarray:
-        return decide_labels(net, raw)
+    def decide(self, fix: Correction, raw: Any) -> np.ndarray:
+        return decide_labels(fix, raw)
 
 
 _CLASSIFICATION_LOSSES = (
