@@ -25,11 +25,9 @@ import torch
 
 from ._density import TargetBins, smoothed_histogram
 from ._epoch_plan import EpochPlan, TrainingPart
-from .sampling import BatchComposition, ClassQuotas
+from .sampling import DENSITY_DEFAULTS, BatchComposition, ClassQuotas
 
 __all__ = ["ContinuousPlan"]
-
-_DEFAULT_DENSITY = {"bins": 100, "kernel": "gaussian", "kernel_size": 5, "sigma": 2.0}
 
 
 def _density_of(sampling: Any, loss_weights: Any) -> dict:
@@ -37,7 +35,7 @@ def _density_of(sampling: Any, loss_weights: Any) -> dict:
     asked = [
         spec.density_
         for spec in (sampling, loss_weights)
-        if spec is not None and any(getattr(spec, f, None) is not None for f in _DEFAULT_DENSITY)
+        if spec is not None and any(getattr(spec, f, None) is not None for f in DENSITY_DEFAULTS)
     ]
     if len(asked) == 2 and asked[0] != asked[1]:
         raise ValueError(
@@ -45,7 +43,7 @@ def _density_of(sampling: Any, loss_weights: Any) -> dict:
             f"({asked[0]} and {asked[1]}); one fit has one target density: give the "
             "bins and kernel once (to either), or the same to both."
         )
-    return asked[0] if asked else dict(_DEFAULT_DENSITY)
+    return asked[0] if asked else dict(DENSITY_DEFAULTS)
 
 
 class ContinuousPlan(EpochPlan):

@@ -31,7 +31,13 @@ from ._strategies import (
 )
 from ._stratified import BalancedBatchSampler, StratifiedSampler
 from ._validation import check_samples_per_epoch, check_sampling_weights, relative
-from .sampling import BatchComposition, ClassQuotas, LossWeights, WeightedDraws
+from .sampling import (
+    DENSITY_DEFAULTS,
+    BatchComposition,
+    ClassQuotas,
+    LossWeights,
+    WeightedDraws,
+)
 
 __all__ = ["EpochPlan", "TrainingPart", "refuse_density"]
 
@@ -606,7 +612,7 @@ def refuse_density(*specs: Any) -> None:
                 "(WeightedSamplingRegressor); class labels have 'balanced', 'sqrt', "
                 "'effective'."
             )
-        given = [f for f in ("bins", "kernel", "kernel_size", "sigma") if getattr(spec, f, None)]
+        given = [f for f in DENSITY_DEFAULTS if getattr(spec, f, None) is not None]
         if given:
             raise ValueError(
                 f"{name}__{given[0]} smooths the histogram of a continuous target "

@@ -166,7 +166,7 @@ class ClassMixSchedule(Callback):
                 f"Training stopped at epoch {last} of {self.first_epoch_ + net.max_epochs} "
                 f"(early stopping?), before the class-mix schedule reaches its full weights at "
                 f"epoch {balanced} (sampling={plan.sampling!r}, "
-                f"class_weight={plan.class_weight!r}): the balanced phase "
+                f"{plan._loss_lever}={plan.class_weight!r}): the balanced phase "
                 f"{'never ran' if self._never_weighted(plan, last) else 'was cut short'}. "
                 "Start it earlier, or shorten it with callbacks__class_mix__epochs.",
                 UserWarning,

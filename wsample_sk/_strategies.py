@@ -268,8 +268,8 @@ def make_strategy(spec: Any, name: str = "sampling") -> Strategy | None:
     if isinstance(weights, str) and weights == "denseweight":  # per row, from the values
         alpha = spec.alpha_
 
-        def dense(y, epoch):  # of the first target column
-            return dense_weights(y if np.ndim(y) == 1 else np.asarray(y)[:, 0], alpha)
+        def dense(y, epoch):  # one target column (the plan refuses several), 1-D or (n, 1)
+            return dense_weights(np.ravel(y), alpha)
 
         return Strategy("denseweight", sample_weights=dense)
     if isinstance(weights, Mapping):

@@ -61,7 +61,8 @@ WEIGHT_NAMES = ("balanced", "sqrt", "effective", "denseweight")
 """Weights by name (``"denseweight"``: continuous targets only)."""
 KERNELS = ("gaussian", "laplace", "triangular")
 """Smoothing kernels of label distribution smoothing (continuous targets)."""
-_DENSITY_FIELDS = ("bins", "kernel", "kernel_size", "sigma")
+DENSITY_DEFAULTS = {"bins": 100, "kernel": "gaussian", "kernel_size": 5, "sigma": 2.0}
+"""Label distribution smoothing where a spec leaves it unset (Yang et al.'s defaults)."""
 SCHEDULES = ("constant", "deferred", "progressive")
 """When class-level weights apply."""
 LABEL_RULES = ("class_aware", "mean", "max")
@@ -185,7 +186,7 @@ class _ClassWeighting(_Spec):
                 f"{name}: weights='denseweight' weighs rows, not bins; schedule="
                 f"{self.schedule!r} moves bin-level weights over the epochs (use 'balanced')."
             )
-        given = [f for f in _DENSITY_FIELDS if getattr(self, f) is not None]
+        given = [f for f in DENSITY_DEFAULTS if getattr(self, f) is not None]
         if given and not (isinstance(w, str) and w in ("balanced", "sqrt", "effective")):
             raise ValueError(
                 f"{name}__{given[0]} smooths the target histogram of 'balanced', 'sqrt' or "
@@ -213,12 +214,8 @@ class _ClassWeighting(_Spec):
     @property
     def density_(self) -> dict:
         """Label distribution smoothing in use: bins, kernel, kernel size and σ."""
-        return {
-            "bins": 100 if self.bins is None else int(self.bins),
-            "kernel": "gaussian" if self.kernel is None else self.kernel,
-            "kernel_size": 5 if self.kernel_size is None else int(self.kernel_size),
-            "sigma": 2.0 if self.sigma is None else float(self.sigma),
-        }
+        given = {f: getattr(self, f) for f in DENSITY_DEFAULTS}
+        return {f: DENSITY_DEFAULTS[f] if v is None else v for f, v in given.items()}
 
     @property
     def alpha_(self) -> float:
