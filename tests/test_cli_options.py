@@ -36,6 +36,7 @@ RUN_BY = {
     "--reference-method": "test_many_options_in_one_small_run",
     "--out": "test_many_options_in_one_small_run",
     "--quiet": "test_many_options_in_one_small_run",
+    "--task": "test_a_continuous_target_is_compared_as_regression",
 }
 
 
@@ -113,6 +114,37 @@ def test_many_options_in_one_small_run(tiny_csv, tmp_path, capsys):
     assert "60 rows (a stratified subsample of 80)" in page
 
 
+def test_a_continuous_target_is_compared_as_regression(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(80, 2))
+    counts = np.floor(np.exp(1.0 + x[:, 0] + 0.2 * rng.normal(size=80)))  # whole numbers
+    path = tmp_path / "counts.csv"
+    pd.DataFrame({"x1": x[:, 0], "x2": x[:, 1], "visits": counts.astype(int)}).to_csv(
+        path, index=False
+    )
+    base = ["compare", "--csv", str(path), "--target", "visits", "--repeats", "1",
+            "--max-epochs", "2", "--n-jobs", "1", "--quiet"]  # fmt: skip
+    args = [*base, "--task", "regression", "--methods", "none", "balanced", "ros",
+            "--metric", "rmse", "--out", str(tmp_path / "r")]  # fmt: skip
+    assert cli.main(args) == 0
+    printed = capsys.readouterr().out
+    assert "continuous target: min 0, median" in printed and "rmse" in printed
+    res = pd.read_csv(tmp_path / "r" / "results.csv")
+    assert set(res["task"]) == {"regression"} and res["rmse"].gt(0).all()
+    tests = pd.read_csv(tmp_path / "r" / "paired_tests.csv")
+    assert set(tests["metric"]) == {"rmse"} and set(tests["task"]) == {"regression"}
+    assert (tmp_path / "r" / "errors_by_target.png").exists()
+    page = html.unescape((tmp_path / "r" / "report.html").read_text())
+    assert "stratified on deciles of the target" in page and "few-shot" in page
+    # whole numbers without --task are class labels: too many classes for two folds
+    with pytest.raises(SystemExit, match="fewer than folds=2"):
+        cli.main([*base, "--methods", "none", "--out", str(tmp_path / "c")])
+    frame = pd.read_csv(path).assign(visits=counts + 0.5)  # not whole: a continuous target
+    frame.to_csv(path, index=False)
+    assert cli.main([*base, "--methods", "none", "--out", str(tmp_path / "a")]) == 0
+    assert set(pd.read_csv(tmp_path / "a" / "results.csv")["task"]) == {"regression"}
+
+
 def test_quick_applies_its_settings_and_given_ones_win(tiny_csv, tmp_path, recorder):
     big = tmp_path / "big.csv"
     tiny_frame(n=2500, seed=1).to_csv(big, index=False)
@@ -173,12 +205,12 @@ def test_semicolon_tab_and_pipe_files_are_read(tmp_path, text, sep):
     path = tmp_path / "d.csv"
     path.write_text(text)
     assert cli._separator(path) == sep
-    X, y = cli._read_csv(str(path), "label")
+    X, y, _ = cli._read_csv(str(path), "label")
     assert list(X.columns) == ["x1", "x2"] and y.tolist() == ["a", "b", "a", "b"]
     assert X["x1"].tolist() == [1.5, 2.25, -0.5, 3.0] and X["x2"].isna().tolist()[-1]
     if sep == ";":  # and with an exponent (as pandas writes tiny floats)
         path.write_text("x1;label\n1,5e-05;a\n-2,5E+03;b\n;a\n4;b\n")
-        X, _ = cli._read_csv(str(path), "label")
+        X, _, _ = cli._read_csv(str(path), "label")
         assert X["x1"].tolist()[:2] == [1.5e-05, -2500.0] and np.isnan(X["x1"][2])
 
 

@@ -26,6 +26,7 @@ from wsample_sk.compare import (
     write_report,
 )
 from wsample_sk.compare._metrics import score_fit
+from wsample_sk.compare._tasks import TASKS
 
 FAST = dict(repeats=1, folds=2, max_epochs=2, progress=False)
 
@@ -63,8 +64,10 @@ def test_tidy_results_same_splits_for_every_method_caller_data_untouched():
     pd.testing.assert_frame_equal(X, before)
     assert list(X.columns) == list(range(13))
     assert len(res) == 2 * 3 * 2
-    assert set(res.columns) >= {"dataset", "method", "repeat", "fold", *METRICS, "fit_seconds"}
-    assert res[list(METRICS)].notna().all().all()
+    classification = [m for m in METRICS if m in TASKS["single-label"].metrics]
+    assert list(res.columns) == ["dataset", "task", "method", "repeat", "fold", *classification,
+                                 "fit_seconds"]  # fmt: skip
+    assert res[classification].notna().all().all()
     for metric in ("balanced_accuracy", "average_precision", "roc_auc", "ece"):
         assert res[metric].between(0, 1).all()
     for (name, method), proba in res.attrs["oof_proba"].items():
@@ -76,14 +79,14 @@ def test_tidy_results_same_splits_for_every_method_caller_data_untouched():
 def test_scores_do_not_depend_on_n_jobs():
     kw = dict(datasets=["wine"], methods=["none", "logit_adjusted", "smote"], **FAST)
     a, b = compare(n_jobs=1, **kw), compare(n_jobs=2, **kw)
-    cols = ["dataset", "method", "repeat", "fold", *METRICS]
+    cols = ["dataset", "method", "repeat", "fold", *TASKS["single-label"].metrics]
     pd.testing.assert_frame_equal(a[cols], b[cols])
 
 
 def test_every_method_and_reference_runs():
     assert set(DEFAULT_METHODS) <= set(METHODS)
     res = compare(datasets=["wine"], methods=list(METHODS), references=True, **FAST)
-    single = {m for m in [*METHODS, *REFERENCES] if skip_reason(m, multilabel=False) is None}
+    single = {m for m in [*METHODS, *REFERENCES] if skip_reason(m, "single-label") is None}
     assert set(res["method"]) == single
     assert set(res.attrs["skipped"]["wine"]) == (set(METHODS) | set(REFERENCES)) - single
     assert res["balanced_accuracy"].between(0, 1).all()
@@ -362,8 +365,13 @@ def test_cli_on_two_csv_files(tmp_path, capsys):
         ),
         (
             "a,b\n" + "".join(f"{i},{i * 0.37:.2f}\n" for i in range(30)),
-            ["--target", "b"],
-            "non-integer numbers \\(30 distinct values\\)",
+            ["--target", "b", "--task", "classification"],
+            "non-integer numbers \\(30 distinct values\\): a classification needs class labels",
+        ),
+        (
+            "a,b\n" + "".join(f"{i},{'x' if i == 7 else i}\n" for i in range(30)),
+            ["--target", "b", "--task", "regression"],
+            "target column 'b' holds 'x' \\(line 9\\): a regression target must be numbers",
         ),
         ("a,b\n1,0\n2,1\n", ["--target", "b", "--target", "a"], "2 --target for 1 --csv"),
     ],

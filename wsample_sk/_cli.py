@@ -23,13 +23,25 @@ _EXTRA = 'pip install "wsample-sk[compare]"'
 # names known without importing the comparison (its libraries are an extra)
 _DATASETS = (
     "breast_cancer", "diabetes", "wine", "digits", "iris", "digit_attributes", "topics",
+    "diabetes_progression", "long_tail",
 )  # fmt: skip
-_METRICS = (
+_CLASSIFICATION_METRICS = (
     "balanced_accuracy", "average_precision", "macro_f1", "micro_f1", "g_mean", "roc_auc",
     "brier", "log_loss", "ece", "hamming_loss",
 )  # fmt: skip
+_REGRESSION_METRICS = (
+    "mae", "rmse", "r2", "many_shot_mae", "medium_shot_mae", "few_shot_mae", "sera",
+)  # fmt: skip
+_METRICS = _CLASSIFICATION_METRICS + _REGRESSION_METRICS
 _SINGLE_LABEL_ONLY = ("g_mean", "ece")  # not defined for multi-label data
-_PRIMARY = {False: "balanced_accuracy", True: "macro_f1"}  # the default --metric of each kind
+# the default --metric of each task, and the columns printed after the run
+_PRIMARY = {"single-label": "balanced_accuracy", "multi-label": "macro_f1", "regression": "mae"}
+_PRINTED = {
+    "single-label": ("average_precision", "brier"),
+    "multi-label": ("micro_f1", "average_precision", "hamming_loss"),
+    "regression": ("rmse", "few_shot_mae", "sera"),
+}
+_TASK_CHOICES = ("auto", "classification", "regression")
 _QUICK = {
     "repeats": 1,
     "max_epochs": 20,
@@ -186,15 +198,19 @@ def _indicator(data, names: list[str]):
     return data[names]
 
 
-def _read_csv(path: str, target: str | None):
-    """Features and labels of a CSV file (a Series, or a 0/1 DataFrame), or a one-line error."""
+def _read_csv(path: str, target: str | None, task: str = "auto"):
+    """Features, target (a Series, or a 0/1 DataFrame) and task of a CSV file; one-line errors.
+
+    ``task="auto"``: a target of numbers that are not all whole is a
+    continuous (regression) target, anything else class labels.
+    """
     import pandas as pd
 
     file = Path(path)
     if not file.is_file():
         raise _fail(f"no such file: {path}")
     if target is None:
-        raise _fail(f"--csv {path} needs --target COLUMN (the class label column)")
+        raise _fail(f"--csv {path} needs --target COLUMN (the class label or target column)")
     sep = _separator(file)
     try:
         data = pd.read_csv(file, sep=sep)
@@ -210,6 +226,9 @@ def _read_csv(path: str, target: str | None):
         raise _fail(f"{path} has a header but no rows")
     names = _target_columns(target, list(data.columns), path, sep)
     if len(names) > 1:  # a multi-label target
+        if task == "regression":
+            raise _fail(f"--task regression takes one target column; --target {target!r} "
+                        f"names {len(names)}")  # fmt: skip
         y = _indicator(data, names)
         data = data.drop(columns=names)
     else:
@@ -218,11 +237,22 @@ def _read_csv(path: str, target: str | None):
             raise _fail(f"target column {target!r} has {int(y.isna().sum())} missing values")
     if data.shape[1] == 0:
         raise _fail(f"{path} has no feature columns besides {', '.join(map(repr, names))}")
-    if len(names) == 1 and pd.api.types.is_float_dtype(y) and not (y == y.round()).all():
+    continuous = pd.api.types.is_float_dtype(y) and not (y == y.round()).all()
+    if len(names) == 1 and task == "classification" and continuous:
         raise _fail(
             f"target column {target!r} holds non-integer numbers ({y.nunique()} distinct "
-            "values): compare needs class labels, not a continuous target"
+            "values): a classification needs class labels (leave out --task classification "
+            "to compare regression methods on a continuous target)"
         )
+    if len(names) == 1 and task == "regression":
+        numbers = pd.to_numeric(y, errors="coerce")
+        if numbers.isna().any():
+            row = int(numbers.isna().to_numpy().argmax())
+            raise _fail(f"target column {target!r} holds {y.iloc[row]!r} (line {row + 2}): "
+                        "a regression target must be numbers")  # fmt: skip
+        y = numbers.astype("float64")
+    kind = "multi-label" if len(names) > 1 else "single-label"
+    kind = "regression" if task == "regression" or (task == "auto" and continuous) else kind
     if sep != ",":
         data = _decimal_commas(data)
     for column in data.select_dtypes(exclude="number").columns:
@@ -235,7 +265,7 @@ def _read_csv(path: str, target: str | None):
                 f"column {column!r} of {path} is numeric but for {int(numbers.isna().sum())} "
                 f"cell(s), first {values[row]!r} on line {row + 2}; fix or blank them"
             )
-    return data, y
+    return data, y, kind
 
 
 def _prepare_out(out: str | None, ours: tuple[str, ...] = ()) -> Path:
@@ -300,9 +330,11 @@ def build_parser() -> argparse.ArgumentParser:
             "per data set, Friedman and Nemenyi across data sets); write CSV, "
             "Markdown, figures and one HTML report. With no --csv, runs the "
             f"built-in suite ({', '.join(_DATASETS)}; shipped with scikit-learn; the "
-            "last two are multi-label). Multi-label data sets run the methods that "
-            "apply to them (the report lists the others and why), on iteratively "
-            "stratified splits, and are tested apart from the single-label ones."
+            "digit_attributes and topics are multi-label, diabetes_progression and "
+            "long_tail regression). Multi-label and regression data sets run the "
+            "methods that apply to them (the report lists the others and why), on "
+            "iteratively stratified splits or splits stratified on the target's deciles, "
+            "and each task is tested apart."
         ),
     )
     cmp.add_argument(
@@ -317,7 +349,14 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument(
         "--target", action="append", default=[],
         help="label column of each --csv (one for all, or one per file); several 0/1 "
-        "columns joined by commas (--target a,b,c) are a multi-label target",
+        "columns joined by commas (--target a,b,c) are a multi-label target; a column of "
+        "numbers that are not all whole is a continuous (regression) target",
+    )  # fmt: skip
+    cmp.add_argument(
+        "--task", choices=_TASK_CHOICES, default="auto",
+        help="what the --csv targets are: auto (default: a column of numbers that are not "
+        "all whole is a regression target, else class labels), classification, or "
+        "regression (say it for a continuous target of whole numbers, such as counts)",
     )  # fmt: skip
     cmp.add_argument(
         "--methods", nargs="+", metavar="METHOD",
@@ -329,7 +368,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="also fit class-weighted logistic regression, gradient boosting, a "
         "balanced random forest and scikit-learn's MLPClassifier (multi-label data: "
         "logistic regression per label, MLPClassifier, and skorch with "
-        "BCEWithLogitsLoss with and without pos_weight)",
+        "BCEWithLogitsLoss with and without pos_weight; regression: gradient boosting, "
+        "MLPRegressor and skorch's plain NeuralNetRegressor)",
     )  # fmt: skip
     cmp.add_argument(
         "--repeats", type=_int_at_least(1), default=None,
@@ -338,7 +378,8 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     cmp.add_argument(
         "--folds", type=_int_at_least(2), default=2,
-        help="stratified folds (default 2; iterative stratification for multi-label data)",
+        help="stratified folds (default 2; iterative stratification for multi-label data, "
+        "stratified on the target's deciles for regression)",
     )  # fmt: skip
     cmp.add_argument(
         "--quick", action="store_true",
@@ -371,9 +412,10 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument(
         "--metric", choices=_METRICS, default=None, metavar="METRIC",
         help=f"metric of the tests and ranks, one of {', '.join(_METRICS)} (default "
-        f"{_PRIMARY[False]}, and {_PRIMARY[True]} for multi-label data); given, it applies "
-        f"to multi-label data too, except {' and '.join(_SINGLE_LABEL_ONLY)} (single-label "
-        "only)",
+        f"{_PRIMARY['single-label']}, {_PRIMARY['multi-label']} for multi-label data and "
+        f"{_PRIMARY['regression']} for regression); given, it applies to the tasks that "
+        f"have it ({' and '.join(_SINGLE_LABEL_ONLY)}: single-label only; "
+        f"{', '.join(_REGRESSION_METRICS)}: regression only), the others keep their default",
     )  # fmt: skip
     cmp.add_argument(
         "--reference-method", default=None, metavar="METHOD",
@@ -391,6 +433,8 @@ def _check_args(args) -> None:
         raise _fail("--target goes with --csv")
     if len(args.target) not in (0, 1, len(args.csv)):
         raise _fail(f"{len(args.target)} --target for {len(args.csv)} --csv: give one, or one each")
+    if args.task != "auto" and not args.csv:
+        raise _fail("--task goes with --csv (the built-in data sets know their task)")
 
 
 def _settings(args) -> dict:
@@ -403,8 +447,12 @@ def _settings(args) -> dict:
     }
 
 
-def _counts(y, limit: int = 10) -> str:
-    """Rows per class, or positives per label of a multi-label target (a DataFrame)."""
+def _counts(y, task: str, limit: int = 10) -> str:
+    """Rows per class, positives per label of a multi-label target, or a continuous target."""
+    if task == "regression":
+        q = y.quantile([0.0, 0.5, 1.0]).tolist()
+        return (f"continuous target: min {q[0]:.4g}, median {q[1]:.4g}, max {q[2]:.4g}, "
+                f"skewness {y.skew():.2f}")  # fmt: skip
     multilabel = y.ndim == 2
     counts = y.sum(axis=0) if multilabel else y.value_counts()
     shown = ", ".join(f"{k}: {v}" for k, v in counts.iloc[:limit].items())
@@ -413,28 +461,30 @@ def _counts(y, limit: int = 10) -> str:
     return f"multi-label, positives per label: {shown}" if multilabel else shown
 
 
-def _metrics(metric: str | None) -> tuple[str, str]:
-    """The metric of single-label and of multi-label data sets."""
-    if metric is None:
-        return _PRIMARY[False], _PRIMARY[True]
-    return metric, _PRIMARY[True] if metric in _SINGLE_LABEL_ONLY else metric
+def _metrics(metric: str | None) -> dict[str, str]:
+    """The metric of each task: ``--metric`` where the task has it, else its default."""
+    chosen = dict(_PRIMARY)
+    if metric in _REGRESSION_METRICS:
+        chosen["regression"] = metric
+    elif metric is not None:
+        chosen["single-label"] = metric
+        if metric not in _SINGLE_LABEL_ONLY:
+            chosen["multi-label"] = metric
+    return chosen
 
 
-def _print_tables(cmp, results, metric: str, multilabel_metric: str) -> None:
-    """The summary of each kind of data set, and the methods some data sets did not run."""
-    from .compare._analysis import multilabel_datasets
+def _print_tables(cmp, results, metrics: dict[str, str]) -> None:
+    """The summary of each task's data sets, and the methods some data sets did not run."""
+    from .compare._analysis import dataset_tasks
 
-    kinds = multilabel_datasets(results)
-    for multilabel in sorted(set(kinds.values())):
-        names = [name for name, ml in kinds.items() if ml == multilabel]
-        if multilabel:
-            shown = [multilabel_metric, "micro_f1", "average_precision", "hamming_loss"]
-        else:
-            shown = [metric, "average_precision", "brier"]
-        title = "multi-label data sets" if multilabel else "single-label data sets"
-        print(f"\n{title}:" if len(set(kinds.values())) > 1 else "")
+    tasks = {name: task.name for name, task in dataset_tasks(results).items()}
+    present = [t for t in _PRIMARY if t in tasks.values()]
+    for task in present:
+        names = [name for name, t in tasks.items() if t == task]
+        shown = [metrics[task], *_PRINTED[task], "fit_seconds"]
+        print(f"\n{task} data sets:" if len(present) > 1 else "")
         part = results[results["dataset"].isin(names)]
-        print(cmp.format_table(part, list(dict.fromkeys([*shown, "fit_seconds"]))))
+        print(cmp.format_table(part, list(dict.fromkeys(shown))))
     not_run: dict = {}
     for dataset, reasons in results.attrs.get("skipped", {}).items():
         for method, reason in reasons.items():
@@ -449,7 +499,8 @@ def _run_compare(args, argv: list[str]) -> int:
     except ImportError as exc:
         raise _fail(f"the comparison needs its extra ({exc.name} is missing): {_EXTRA}") from None
     from .compare._analysis import analyse, default_reference
-    from .compare._splits import cv_floor, subsample
+    from .compare._splits import cv_floor
+    from .compare._tasks import task_of
 
     methods = args.methods
     if methods is not None:
@@ -479,8 +530,8 @@ def _run_compare(args, argv: list[str]) -> int:
     datasets: list = list(args.datasets or ([] if args.csv else _DATASETS))
     targets = args.target * len(args.csv) if len(args.target) == 1 else args.target
     for path, target in zip(args.csv, targets or [None] * len(args.csv), strict=True):
-        X, y = _read_csv(path, target)
-        datasets.append((Path(path).stem, X, y))
+        X, y, task = _read_csv(path, target, args.task)
+        datasets.append((Path(path).stem, X, y, task))
     out = _prepare_out(args.out, cmp.OUTPUT_FILES)
     max_rows = settings["max_rows"]
     if args.quick:
@@ -490,13 +541,18 @@ def _run_compare(args, argv: list[str]) -> int:
             f"methods {', '.join(running)}{ceiling}"
         )
     for item in datasets:
-        name, y = (item, cmp.load_dataset(item).y) if isinstance(item, str) else (item[0], item[2])
-        line = f"{name}: {len(y)} rows; {_counts(y)}"
+        if isinstance(item, str):
+            ds = cmp.load_dataset(item)
+            name, y, task = item, ds.y, ds.task
+        else:
+            name, _, y, task = item
+        line = f"{name}: {len(y)} rows; {_counts(y, task)}"
         if max_rows is not None and len(y) > max_rows:
-            keep = subsample(y.to_numpy(), max_rows, cv_floor(args.folds), args.seed)
+            keep = task_of(y, task).subsample(y.to_numpy(), max_rows, cv_floor(args.folds),
+                                              args.seed)  # fmt: skip
             line += (
                 f"\n  using a stratified subsample of {len(keep)} rows (--max-rows "
-                f"{max_rows}); {_counts(y.iloc[keep])}"
+                f"{max_rows}); {_counts(y.iloc[keep], task)}"
             )
         print(line)
     writer = _RowWriter(out / "results.csv")
@@ -527,19 +583,19 @@ def _run_compare(args, argv: list[str]) -> int:
     finally:
         writer.close()
     command = shlex.join(["wsample-sk", *argv])
-    metric, multilabel_metric = _metrics(args.metric)
+    metrics = _metrics(args.metric)
+    chosen = {
+        "metric": metrics["single-label"],
+        "multilabel_metric": metrics["multi-label"],
+        "regression_metric": metrics["regression"],
+    }
     try:
-        paths = cmp.write_report(
-            results, out, metric=metric, multilabel_metric=multilabel_metric,
-            reference=reference, command=command,
-        )  # fmt: skip
+        paths = cmp.write_report(results, out, reference=reference, command=command, **chosen)
     except OSError as exc:
         raise _fail(f"cannot write the report into --out {out}: {exc.strerror or exc}") from None
     if len(results):
-        _print_tables(cmp, results, metric, multilabel_metric)
-        analyses = analyse(
-            results, metric=metric, multilabel_metric=multilabel_metric, reference=reference
-        )
+        _print_tables(cmp, results, metrics)
+        analyses = analyse(results, reference=reference, **chosen)
         for note in (note for a in analyses for note in a["notes"].values()):
             print(note)
     print(f"\nreport: {paths['html']}\nwrote " + ", ".join(p.name for p in paths.values()))

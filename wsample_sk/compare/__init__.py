@@ -1,13 +1,14 @@
 """Side by side: every way of handling imbalance, on several data sets, with statistics.
 
 Needs the ``compare`` extra (``pip install "wsample-sk[compare]"``): pandas,
-matplotlib, tqdm, tabulate and scikit-posthocs (with statsmodels).
+matplotlib, tqdm, tabulate, scikit-posthocs (with statsmodels) and
+iterative-stratification; the ``smoter`` method also needs ``resreg``.
 
 * :func:`compare` cross-validates the methods (:data:`METHODS`, the
   references in :data:`REFERENCES`) on repeated stratified splits of each
-  data set (the built-in suite :data:`DATASETS` by default, single-label and
-  multi-label; :func:`skip_reason` says which methods a multi-label target
-  leaves out, and why) and returns tidy results, one row per fit;
+  data set (the built-in suite :data:`DATASETS` by default: single-label,
+  multi-label and regression; :func:`skip_reason` says which methods a
+  task leaves out, and why) and returns tidy results, one row per fit;
 * :func:`summarize`, :func:`paired_tests` and :func:`rank_test` turn them
   into tables: means and spreads, each method against a reference on the
   same splits (corrected resampled t-test), average ranks across data sets
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 _EXTRA = 'pip install "wsample-sk[compare]"'
 try:
+    import iterstrat  # noqa: F401
     import matplotlib  # noqa: F401
     import pandas  # noqa: F401
     import scikit_posthocs  # noqa: F401
@@ -39,7 +41,7 @@ from ._methods import (
     make_preprocessor,
     skip_reason,
 )
-from ._metrics import METRICS, MULTILABEL_METRICS, expected_calibration_error
+from ._metrics import METRICS, MULTILABEL_METRICS, REGRESSION_METRICS, expected_calibration_error
 from ._report import OUTPUT_FILES, format_table, write_report
 from ._run import compare
 from ._stats import paired_tests, rank_test, summarize
@@ -51,6 +53,7 @@ __all__ = [
     "METRICS",
     "MULTILABEL_METRICS",
     "OUTPUT_FILES",
+    "REGRESSION_METRICS",
     "REFERENCES",
     "Dataset",
     "MultiLabelNeuralNet",

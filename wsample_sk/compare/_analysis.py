@@ -1,9 +1,9 @@
-"""Which tests each kind of data set gets: single-label and multi-label data, apart.
+"""Which tests each task gets: single-label, multi-label and regression data, apart.
 
 A rank across data sets needs the same methods and the same metric on every
-data set, so single-label and multi-label data sets are tested apart, each
-with its metric (balanced accuracy and macro F1 by default), its paired
-tests against the reference and its own rank test.
+data set, so the data sets of each task are tested apart, each task with its
+metric (balanced accuracy, macro F1 and MAE by default), its paired tests
+against the reference and its own rank test.
 """
 
 from __future__ import annotations
@@ -11,16 +11,14 @@ from __future__ import annotations
 import pandas as pd
 
 from ._methods import skip_reason
-from ._metrics import MULTILABEL_METRICS
 from ._stats import paired_tests, rank_test
+from ._tasks import MULTI_LABEL, REGRESSION, SINGLE_LABEL, TASKS, Task
 
-__all__ = ["analyse", "default_reference", "multilabel_datasets", "omitted"]
-
-_KINDS = {False: "single-label", True: "multi-label"}
+__all__ = ["analyse", "dataset_tasks", "default_reference", "omitted"]
 
 
-def multilabel_datasets(results: pd.DataFrame) -> dict[str, bool]:
-    """``{data set: whether it is multi-label}``, in the results' order.
+def dataset_tasks(results: pd.DataFrame) -> dict[str, Task]:
+    """``{data set: its task}``, in the results' order.
 
     From ``attrs["datasets"]`` (fresh from :func:`compare`), else the
     ``task`` column (``results.csv`` read back), else single-label.
@@ -28,19 +26,19 @@ def multilabel_datasets(results: pd.DataFrame) -> dict[str, bool]:
     Examples
     --------
     >>> import pandas as pd
-    >>> from wsample_sk.compare._analysis import multilabel_datasets
-    >>> res = pd.DataFrame({"dataset": ["a", "b"], "task": ["single-label", "multi-label"]})
-    >>> multilabel_datasets(res)
-    {'a': False, 'b': True}
+    >>> from wsample_sk.compare._analysis import dataset_tasks
+    >>> res = pd.DataFrame({"dataset": ["a", "b"], "task": ["single-label", "regression"]})
+    >>> {name: task.name for name, task in dataset_tasks(res).items()}
+    {'a': 'single-label', 'b': 'regression'}
     """
     names = list(dict.fromkeys(results["dataset"]))
     meta = results.attrs.get("datasets", {})
-    if all(name in meta for name in names):
-        return {name: bool(meta[name].get("multilabel", False)) for name in names}
+    if all(name in meta and "task" in meta[name] for name in names):
+        return {name: TASKS[meta[name]["task"]] for name in names}
     if "task" in results.columns:
         task = results.groupby("dataset", sort=False)["task"].first()
-        return {name: task[name] == "multi-label" for name in names}
-    return dict.fromkeys(names, False)
+        return {name: TASKS[task[name]] for name in names}
+    return dict.fromkeys(names, SINGLE_LABEL)
 
 
 def default_reference(methods: list[str]) -> str | None:
@@ -94,27 +92,52 @@ def omitted(methods: list[str], n_datasets: int, reference: str | None) -> dict[
     return notes
 
 
-def _kind_reference(
-    reference: str | None, methods: list[str], multilabel: bool
+def _task_reference(
+    reference: str | None, methods: list[str], task: Task
 ) -> tuple[str | None, str | None]:
-    """The reference of one kind of data set, and a note when it had to change.
+    """The reference of one task's data sets, and a note when it had to change.
 
-    A reference that cannot run on this kind (say ``ros`` on multi-label
+    A reference that cannot run on this task (say ``ros`` on multi-label
     data) gives way to the default one, with a note saying so.
     """
     if reference is None or reference in methods:
         return (default_reference(methods) if reference is None else reference), None
     try:
-        reason = skip_reason(reference, multilabel)
+        reason = skip_reason(reference, task)
     except ValueError:  # not a method of the comparison: omitted() says it did not run
         reason = None
     fallback = default_reference(methods)
     if reason is None or fallback is None:
         return reference, None
     return fallback, (
-        f"The reference method {reference!r} does not apply to {_KINDS[multilabel]} data "
+        f"The reference method {reference!r} does not apply to {task.name} data "
         f"({reason}); their paired tests compare with {fallback!r}."
     )
+
+
+def task_metrics(
+    metric: str = "balanced_accuracy",
+    multilabel_metric: str = "macro_f1",
+    regression_metric: str = "mae",
+) -> dict[Task, str]:
+    """The metric of each task, each checked against the task's metrics.
+
+    Examples
+    --------
+    >>> from wsample_sk.compare._analysis import task_metrics
+    >>> [m for m in task_metrics(regression_metric="sera").values()]
+    ['balanced_accuracy', 'macro_f1', 'sera']
+    """
+    chosen = {SINGLE_LABEL: metric, MULTI_LABEL: multilabel_metric, REGRESSION: regression_metric}
+    names = {SINGLE_LABEL: "metric", MULTI_LABEL: "multilabel_metric",
+             REGRESSION: "regression_metric"}  # fmt: skip
+    for task, value in chosen.items():
+        if value not in task.metrics:
+            raise ValueError(
+                f"{names[task]} must be one of {list(task.metrics)} ({task.name} data); got "
+                f"{value!r}."
+            )
+    return chosen
 
 
 def analyse(
@@ -122,49 +145,48 @@ def analyse(
     *,
     metric: str = "balanced_accuracy",
     multilabel_metric: str = "macro_f1",
+    regression_metric: str = "mae",
     reference: str | None = "none",
 ) -> list[dict]:
-    """Tests of each kind of data set (single-label, then multi-label), apart.
+    """Tests of each task's data sets (single-label, multi-label, regression), apart.
 
     Parameters
     ----------
     results : DataFrame
         What :func:`compare` returned.
-    metric, multilabel_metric : str
-        The metric of single-label and of multi-label data sets (one of
-        :data:`~wsample_sk.compare.MULTILABEL_METRICS`).
+    metric, multilabel_metric, regression_metric : str
+        The metric of single-label, multi-label (one of
+        :data:`~wsample_sk.compare.MULTILABEL_METRICS`) and regression (one
+        of :data:`~wsample_sk.compare.REGRESSION_METRICS`) data sets.
     reference : str or None, default="none"
         See :func:`write_report`.
 
     Returns
     -------
     analyses : list of dict
-        One per kind present: ``"multilabel"``, ``"kind"``, ``"metric"``,
-        ``"datasets"``, ``"methods"``, ``"reference"``, ``"results"`` (its
-        rows), ``"notes"`` (``{"reference"?, "tests"?, "ranks"?: why}``),
-        ``"tests"`` (:func:`paired_tests` or None) and ``"ranked"``
-        (:func:`rank_test` or None).
+        One per task present: ``"task"`` (the Task), ``"kind"`` (its
+        name), ``"metric"``, ``"datasets"``, ``"methods"``,
+        ``"reference"``, ``"results"`` (its rows), ``"notes"``
+        (``{"reference"?, "tests"?, "ranks"?: why}``), ``"tests"``
+        (:func:`paired_tests` or None) and ``"ranked"`` (:func:`rank_test`
+        or None).
     """
-    if multilabel_metric not in MULTILABEL_METRICS:
-        raise ValueError(
-            f"multilabel_metric must be one of {list(MULTILABEL_METRICS)}; got "
-            f"{multilabel_metric!r}."
-        )
-    kinds = multilabel_datasets(results)
-    both = len(set(kinds.values())) == 2
+    metrics = task_metrics(metric, multilabel_metric, regression_metric)
+    tasks = dataset_tasks(results)
+    several = len(set(tasks.values())) > 1
     out = []
-    for multilabel in (False, True):
-        names = [n for n, ml in kinds.items() if ml == multilabel]
+    for task in TASKS.values():
+        names = [n for n, t in tasks.items() if t is task]
         if not names:
             continue
         part = results[results["dataset"].isin(names)]
         methods = list(dict.fromkeys(part["method"]))
-        ref, changed = _kind_reference(reference, methods, multilabel)
+        ref, changed = _task_reference(reference, methods, task)
         notes = {"reference": changed} if changed else {}
         notes.update(omitted(methods, len(names), ref))
-        if both:
-            notes = {k: f"{_KINDS[multilabel].capitalize()} data: {v}" for k, v in notes.items()}
-        chosen = multilabel_metric if multilabel else metric
+        if several:
+            notes = {k: f"{task.name.capitalize()} data: {v}" for k, v in notes.items()}
+        chosen = metrics[task]
         tests = None if "tests" in notes else paired_tests(part, ref, chosen)
         ranked = None
         if "ranks" not in notes:
@@ -174,8 +196,8 @@ def analyse(
                 notes["ranks"] = f"No rank test across data sets: {exc}"
         out.append(
             {
-                "multilabel": multilabel,
-                "kind": _KINDS[multilabel],
+                "task": task,
+                "kind": task.name,
                 "metric": chosen,
                 "datasets": names,
                 "methods": methods,
@@ -189,32 +211,34 @@ def analyse(
     return out
 
 
-def _multilabel_limits(group: dict, repeats: int, folds: int) -> str:
-    """What the statistics can and cannot tell apart on these multi-label data sets."""
+def _rank_limits(group: dict) -> str:
+    """What the rank test across this task's few data sets can tell apart."""
     n, k = len(group["datasets"]), len(group["methods"])
-    metric = group["metric"].replace("_", " ")
-    ranked = group["ranked"]
+    ranked, kind = group["ranked"], group["kind"]
     if ranked is None:
-        ranks = (
-            f"With {n} multi-label data set(s) and {k} method(s) there is no rank test across "
+        return (
+            f"With {n} {kind} data set(s) and {k} method(s) there is no rank test across "
             "them; only the per data set tests speak."
         )
-    else:
-        ranks = (
-            f"Across data sets, the Friedman test ranks {k} methods on {n} multi-label data "
-            f"sets; two average ranks must differ by the Nemenyi critical difference, "
-            f"{ranked['cd']:.2f}, to be told apart"
-        )
-        if ranked["cd"] >= k - 1:
-            ranks += (
-                f", more than the largest possible difference ({k - 1}): no two methods can "
-                "be told apart by rank"
-            )
+    ranks = (
+        f"Across data sets, the Friedman test ranks {k} methods on {n} {kind} data "
+        f"sets; two average ranks must differ by the Nemenyi critical difference, "
+        f"{ranked['cd']:.2f}, to be told apart"
+    )
+    if ranked["cd"] >= k - 1:
         ranks += (
-            ". The Friedman p-value is a chi-square approximation meant for many data sets "
-            "(Demšar 2006 asks for more than ten); with this few, read the ranks as a "
-            "description, not evidence."
+            f", more than the largest possible difference ({k - 1}): no two methods can "
+            "be told apart by rank"
         )
+    return ranks + (
+        ". The Friedman p-value is a chi-square approximation meant for many data sets "
+        "(Demšar 2006 asks for more than ten); with this few, read the ranks as a "
+        "description, not evidence."
+    )
+
+
+def _multilabel_limits(group: dict, repeats: int, folds: int) -> str:
+    metric = group["metric"].replace("_", " ")
     return (
         "<h3>What the multi-label statistics can and cannot tell apart</h3><p>"
         f"Each split gives one {metric} per method, an average over the labels: the "
@@ -228,8 +252,29 @@ def _multilabel_limits(group: dict, repeats: int, folds: int) -> str:
         "rare label's positives are spread within one row per fold, the frequent labels "
         "only approximately, so the folds vary a little more than stratified "
         "single-label folds; the corrected resampled t-test still widens the variance "
-        f"for the overlap of training parts. {ranks}</p>"
+        f"for the overlap of training parts. {_rank_limits(group)}</p>"
     )
+
+
+def _regression_limits(group: dict, repeats: int, folds: int) -> str:
+    return (
+        "<h3>What the regression statistics can and cannot tell apart</h3><p>"
+        "Re-weighting rare target values trades error where the training data are dense "
+        "for error where they are sparse: read the many-, medium- and few-shot MAE side by "
+        "side, not the overall MAE alone, which the dense region dominates. The few-shot "
+        "region of a test part holds few rows (often a handful), so its MAE varies a lot "
+        f"from split to split; each paired test has {repeats * folds} paired values "
+        "(repeats x folds), and a few-shot MAE that is missing on a split (no test row "
+        "there) leaves that split out of its test. SERA weighs every squared error by the "
+        "relevance of its target (0 at the median, 1 at the boxplot's adjacent values and "
+        "beyond), so a few large errors on extreme targets dominate it. The splits are "
+        "stratified on the target's deciles, so every fold holds part of the tail. "
+        f"{_rank_limits(group)}</p>"
+    )
+
+
+#: The report's paragraph on what a task's statistics can tell apart (tasks not listed: none).
+LIMITS = {MULTI_LABEL: _multilabel_limits, REGRESSION: _regression_limits}
 
 
 def _skipped_table(results: pd.DataFrame) -> pd.DataFrame | None:

@@ -7,18 +7,22 @@ at a quantile; five domains, imbalance ratios from 1:5 to 1:10, three
 multiclass sets among them. Two multi-label sets with a long tail of labels
 (their ``y`` is a 0/1 indicator DataFrame, one column per label): binary
 attributes of handwritten digits, and scikit-learn's synthetic multi-label
-documents thinned to geometric label frequencies.
+documents thinned to geometric label frequencies. Two regression sets with
+rare target values: the diabetes progression score itself, and a synthetic
+long-tailed (log-normal) target.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from imblearn.datasets import make_imbalance
 from sklearn import datasets as skd
+
+from ._metrics import SHOT_BINS
+from ._tasks import task_of
 
 __all__ = ["DATASETS", "Dataset", "load_dataset"]
 
@@ -36,9 +40,21 @@ class Dataset:
     description : str
         What the rows and the classes are, and how the imbalance was made.
     X : DataFrame
-    y : Series of str, or DataFrame of 0/1
+    y : Series, or DataFrame of 0/1
         The class labels; for a multi-label set, the indicator matrix (one
-        int column per label, named by the label).
+        int column per label, named by the label); for a regression set, the
+        continuous target (floats).
+    task : str, default=None
+        ``"single-label"``, ``"multi-label"`` or ``"regression"``; ``None``:
+        read from ``y`` (:func:`~wsample_sk.compare._tasks.task_of`; a
+        continuous target of whole numbers must say ``"regression"``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from wsample_sk.compare import Dataset
+    >>> Dataset("mine", "", "", pd.DataFrame({"a": [1, 2]}), pd.Series([3, 4]), "regression").task
+    'regression'
     """
 
     name: str
@@ -46,16 +62,28 @@ class Dataset:
     description: str
     X: pd.DataFrame
     y: pd.Series
+    task: str | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "task", task_of(self.y, self.task).name)
 
     @property
     def multilabel(self) -> bool:
         """Whether ``y`` is a multi-label indicator (a DataFrame)."""
-        return isinstance(self.y, pd.DataFrame)
+        return self.task == "multi-label"
 
     @property
     def imbalance_ratio(self) -> float:
-        """Majority over minority class count (multi-label: most over least frequent label)."""
-        counts = self.y.sum() if self.multilabel else self.y.value_counts()
+        """Majority over minority class count.
+
+        Multi-label: most over least frequent label; regression: the fullest
+        over the emptiest non-empty of ten equal-width bins of the target.
+        """
+        if self.task == "regression":
+            counts = np.histogram(self.y, bins=SHOT_BINS)[0]
+            counts = counts[counts > 0]
+        else:
+            counts = self.y.sum() if self.multilabel else self.y.value_counts()
         return float(counts.max() / counts.min())
 
 
@@ -128,8 +156,24 @@ def _topics():
     return X, pd.DataFrame(Y[keep], columns=[f"topic_{t}" for t in range(Y.shape[1])])
 
 
-# name -> (domain, description, loader returning X, y (a Series, or an indicator DataFrame))
-_LOADERS: dict[str, tuple[str, str, Callable]] = {
+def _diabetes_progression():
+    data = skd.load_diabetes()
+    X = pd.DataFrame(data.data, columns=data.feature_names)
+    return X, pd.Series(data.target.astype(np.float64), name="progression")
+
+
+def _long_tail():
+    rng = np.random.default_rng(SEED)
+    X = rng.normal(size=(1200, 8))
+    z = X[:, :5] @ np.array([1.0, -0.8, 0.6, 0.5, -0.4])
+    z /= z.std()
+    y = np.exp(0.9 * z + 0.3 * rng.normal(size=len(z)))
+    return pd.DataFrame(X, columns=[f"x{j}" for j in range(8)]), pd.Series(y, name="y")
+
+
+# name -> (domain, description, loader returning X, y (a Series, or an indicator DataFrame),
+# the task when y alone does not say it)
+_LOADERS: dict[str, tuple] = {
     "breast_cancer": (
         "medicine",
         "Breast cancer (Wisconsin): 30 features of cell nuclei in a fine-needle "
@@ -177,6 +221,22 @@ _LOADERS: dict[str, tuple[str, str, Callable]] = {
         "documents are dropped, not single topics: no positive is relabelled negative.",
         _topics,
     ),
+    "diabetes_progression": (
+        "clinical, regression",
+        "Diabetes: 10 baseline measurements of 442 patients; the target is the disease "
+        "progression score after one year (25 to 346, right-skewed: few patients progress "
+        "far).",
+        _diabetes_progression,
+        "regression",
+    ),
+    "long_tail": (
+        "synthetic, regression",
+        "A log-normal target: y = exp(0.9 z + 0.3 e), z a standardised linear function of "
+        "5 of 8 normal features, e normal noise; 1,200 rows, the top 1% of the target "
+        "more than 8 times its median (skewness about 3).",
+        _long_tail,
+        "regression",
+    ),
 }
 DATASETS: tuple[str, ...] = tuple(_LOADERS)
 
@@ -190,7 +250,8 @@ def load_dataset(name: str) -> Dataset:
         One of :data:`DATASETS`: ``"breast_cancer"``, ``"diabetes"``,
         ``"wine"``, ``"digits"``, ``"iris"`` (single-label), or
         ``"digit_attributes"``, ``"topics"`` (multi-label: ``y`` is a 0/1
-        indicator DataFrame).
+        indicator DataFrame), ``"diabetes_progression"``, ``"long_tail"``
+        (regression: ``y`` is a continuous target).
 
     Returns
     -------
@@ -207,9 +268,11 @@ def load_dataset(name: str) -> Dataset:
     >>> tags = load_dataset("topics")
     >>> tags.multilabel, tags.y.shape, tags.y.sum().tolist()
     (True, (569, 8), [279, 208, 155, 110, 70, 44, 29, 19])
+    >>> load_dataset("long_tail").task
+    'regression'
     """
     if name not in _LOADERS:
         raise ValueError(f"Unknown data set {name!r}; the built-in ones are {list(DATASETS)}.")
-    domain, description, loader = _LOADERS[name]
+    domain, description, loader, *task = _LOADERS[name]
     X, y = loader()
-    return Dataset(name, domain, description, X, y)
+    return Dataset(name, domain, description, X, y, *task)

@@ -1,14 +1,21 @@
-"""Scores of one fit's out-of-fold probabilities: decisions, rankings, calibration.
+"""Scores of one fit's test part: decisions, rankings, calibration, errors.
 
-Single-label fits get every metric of :data:`METRICS`; multi-label fits those
-of :data:`MULTILABEL_METRICS` (the others are NaN): the same names, each the
-per-label (macro) form of the single-label one.
+Single-label fits get the classification metrics of :data:`METRICS`;
+multi-label fits those of :data:`MULTILABEL_METRICS` (the others are NaN):
+the same names, each the per-label (macro) form of the single-label one.
+Regression fits get :data:`REGRESSION_METRICS`: the usual errors, the mean
+absolute error in the many-, medium- and few-shot regions of the training
+target's density (Yang et al. 2021) and SERA, the error weighted by the
+relevance of each target value (Ribeiro and Moniz 2020).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from imblearn.metrics import geometric_mean_score
+from scipy.interpolate import CubicHermiteSpline
 from sklearn.metrics import (
     average_precision_score,
     balanced_accuracy_score,
@@ -16,15 +23,23 @@ from sklearn.metrics import (
     f1_score,
     hamming_loss,
     log_loss,
+    mean_absolute_error,
+    r2_score,
     roc_auc_score,
+    root_mean_squared_error,
 )
 
 __all__ = [
     "METRICS",
     "MULTILABEL_METRICS",
+    "REGRESSION_METRICS",
+    "SHOT_BINS",
     "expected_calibration_error",
+    "relevance",
     "score_fit",
     "score_multilabel",
+    "score_regression",
+    "shot_regions",
 ]
 
 #: ``{metric: True if higher is better}``, in report order.
@@ -39,7 +54,20 @@ METRICS: dict[str, bool] = {
     "log_loss": False,
     "ece": False,
     "hamming_loss": False,
+    "mae": False,
+    "rmse": False,
+    "r2": True,
+    "many_shot_mae": False,
+    "medium_shot_mae": False,
+    "few_shot_mae": False,
+    "sera": False,
 }
+#: The metrics of a classification fit (single- or multi-label), in report order.
+CLASSIFICATION_METRICS: tuple[str, ...] = tuple(METRICS)[:10]
+#: The metrics a regression fit gets (:func:`score_regression`); its primary one first.
+REGRESSION_METRICS: tuple[str, ...] = tuple(METRICS)[10:]
+#: Equal-width bins of the training target that define the shot regions (:func:`shot_regions`).
+SHOT_BINS = 10
 #: The metrics a multi-label fit gets (:func:`score_multilabel`); its primary one first.
 MULTILABEL_METRICS: tuple[str, ...] = (
     "macro_f1",
@@ -222,4 +250,138 @@ def score_multilabel(Y_true: np.ndarray, proba: np.ndarray, Y_pred: np.ndarray) 
         ),
         "ece": nan,
         "hamming_loss": float(hamming_loss(Y_true, Y_pred)),
+    }
+
+
+def relevance(y_train: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """The relevance function of a continuous target: 0 at the median, 1 at the extremes.
+
+    Ribeiro's (2011) automatic relevance, as SERA (Ribeiro and Moniz 2020)
+    and SMOTER (Torgo et al. 2013) use it: a piecewise cubic Hermite curve
+    (zero slopes at the control points) through relevance 0 at the median of
+    ``y_train`` and, on each side with outliers (values beyond the boxplot's
+    whiskers, 1.5 interquartile ranges from the quartiles), relevance 1 at
+    that side's adjacent value (the farthest value within the whisker) and
+    beyond. A side without outliers stays at 0; a target without any has
+    relevance 0 everywhere (nothing is extreme, and SERA is 0).
+
+    Parameters
+    ----------
+    y_train : array of shape (n,)
+        The training target.
+
+    Returns
+    -------
+    phi : callable
+        Maps target values to relevance in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from wsample_sk.compare._metrics import relevance
+    >>> phi = relevance(np.r_[np.arange(101.0), 400.0])  # one outlier, above
+    >>> phi(np.array([0.0, 50.5, 75.25, 100.0, 400.0])).round(2).tolist()
+    [0.0, 0.0, 0.5, 1.0, 1.0]
+    """
+    y = np.asarray(y_train, dtype=np.float64).ravel()
+    q1, median, q3 = np.quantile(y, [0.25, 0.5, 0.75])
+    low = y[y >= q1 - 1.5 * (q3 - q1)].min()
+    high = y[y <= q3 + 1.5 * (q3 - q1)].max()
+    points = [(median, 0.0)]
+    if (y < low).any() and low < median:
+        points.insert(0, (low, 1.0))
+    if (y > high).any() and high > median:
+        points.append((high, 1.0))
+    if len(points) == 1:  # no extremes: nothing is more relevant than anything else
+        return lambda v: np.zeros(np.shape(v))
+    xs, rs = np.array(points).T
+    curve = CubicHermiteSpline(xs, rs, np.zeros_like(xs))
+
+    def phi(values: np.ndarray) -> np.ndarray:
+        v = np.asarray(values, dtype=np.float64)
+        return np.clip(curve(np.clip(v, xs[0], xs[-1])), 0.0, 1.0)
+
+    return phi
+
+
+def shot_regions(y_train: np.ndarray, y: np.ndarray, bins: int = SHOT_BINS) -> np.ndarray:
+    """The region of each value of ``y`` in the training density: 0 many, 1 medium, 2 few-shot.
+
+    Yang et al. (2021) call a target bin many-shot with over 100 training
+    rows and few-shot with under 20, on data sets of 10^4 to 10^5 rows. The
+    same ratio of 5, scaled to any size: ``bins`` equal-width bins span the
+    training range, ``u = n_train / bins`` is a bin's share if the target
+    were uniform, and a bin is many-shot with at least ``u`` training rows,
+    few-shot with under ``u / 5``, medium-shot in between. A value outside
+    the training range takes the nearest bin.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from wsample_sk.compare._metrics import shot_regions
+    >>> y_train = np.r_[np.zeros(90), np.full(9, 5.0), 10.0]
+    >>> shot_regions(y_train, np.array([0.0, 5.0, 10.0, 12.0])).tolist()
+    [0, 1, 2, 2]
+    """
+    y_train = np.asarray(y_train, dtype=np.float64).ravel()
+    lo, hi = y_train.min(), y_train.max()
+    width = (hi - lo) / bins if hi > lo else 1.0
+
+    def which(v):
+        return np.clip(((np.asarray(v, dtype=np.float64) - lo) / width).astype(np.int64), 0,
+                       bins - 1)  # fmt: skip
+
+    counts = np.bincount(which(y_train), minlength=bins)
+    uniform = len(y_train) / bins
+    region = np.where(counts >= uniform, 0, np.where(counts < uniform / 5, 2, 1))
+    return region[which(y)]
+
+
+def score_regression(
+    y_train: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray
+) -> dict[str, float]:
+    """Every metric of :data:`REGRESSION_METRICS` for one regression fit's test part.
+
+    * ``mae``, ``rmse``, ``r2``: scikit-learn's;
+    * ``many_shot_mae``, ``medium_shot_mae``, ``few_shot_mae``: the MAE of
+      the test rows in each region of the training density
+      (:func:`shot_regions`); NaN for a region without test rows;
+    * ``sera``: the squared error relevance area, ``∫₀¹ SER_t dt`` with
+      ``SER_t`` the sum of squared errors of the test rows whose relevance
+      (:func:`relevance`, from ``y_train``) is at least *t*; the integral is
+      exactly ``Σ φ(y_i) (ŷ_i - y_i)²`` (lower is better).
+
+    Parameters
+    ----------
+    y_train : array of shape (n_train,)
+        The training part's target (the density and the relevance).
+    y_true, y_pred : array of shape (n_test,)
+
+    Returns
+    -------
+    scores : dict
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from wsample_sk.compare._metrics import score_regression
+    >>> y_train = np.r_[np.arange(100.0), 400.0]  # median 50, one outlier above
+    >>> s = score_regression(y_train, np.array([50.0, 400.0]), np.array([51.0, 398.0]))
+    >>> s["mae"], round(s["sera"], 9)
+    (1.5, 4.0)
+    """
+    y_true = np.asarray(y_true, dtype=np.float64).ravel()
+    y_pred = np.asarray(y_pred, dtype=np.float64).ravel()
+    error = np.abs(y_pred - y_true)
+    region = shot_regions(y_train, y_true)
+    shots = {
+        f"{name}_shot_mae": float(error[region == r].mean()) if (region == r).any() else np.nan
+        for r, name in enumerate(("many", "medium", "few"))
+    }
+    return {
+        "mae": float(mean_absolute_error(y_true, y_pred)),
+        "rmse": float(root_mean_squared_error(y_true, y_pred)),
+        "r2": float(r2_score(y_true, y_pred)) if len(y_true) > 1 else np.nan,
+        **shots,
+        "sera": float(np.sum(relevance(y_train)(y_true) * error**2)),
     }

@@ -1,7 +1,7 @@
 """The report: CSV and Markdown tables, figures, one self-contained HTML file.
 
-Single-label and multi-label data sets are reported side by side but tested
-apart (:mod:`._analysis`).
+Single-label, multi-label and regression data sets are reported side by side
+but tested apart (:mod:`._analysis`).
 """
 
 from __future__ import annotations
@@ -20,16 +20,16 @@ import pandas as pd
 from sklearn.metrics import precision_recall_curve
 
 from ._analysis import (  # noqa: F401 - default_reference, omitted: also imported from here
-    _KINDS,
-    _multilabel_limits,
+    LIMITS,
     _skipped_table,
     analyse,
+    dataset_tasks,
     default_reference,
-    multilabel_datasets,
     omitted,
 )
-from ._metrics import METRICS
+from ._metrics import METRICS, SHOT_BINS
 from ._stats import _splits, summarize
+from ._tasks import TASKS
 
 __all__ = ["OUTPUT_FILES", "format_table", "write_report"]
 
@@ -41,24 +41,14 @@ OUTPUT_FILES: tuple[str, ...] = (
     "summary.md",
     "paired_tests.csv",
     "ranks.csv",
-    "ranks_multilabel.csv",
+    *(f"ranks{task.suffix}.csv" for task in TASKS.values() if task.suffix),
     "report.html",
     "pr_curves.png",
+    "errors_by_target.png",
     "cd_diagram.png",
-    "cd_diagram_multilabel.png",
+    *(f"cd_diagram{task.suffix}.png" for task in TASKS.values() if task.suffix),
     *(f"scores_{metric}.png" for metric in METRICS),
 )
-
-_SHOWN = ["balanced_accuracy", "average_precision", "macro_f1", "roc_auc", "brier", "ece"]
-#: The multi-label summary's columns.
-_SHOWN_MULTILABEL = [
-    "macro_f1",
-    "micro_f1",
-    "average_precision",
-    "hamming_loss",
-    "balanced_accuracy",
-    "brier",
-]
 
 
 def format_table(results: pd.DataFrame, metrics: list[str] | None = None) -> str:
@@ -75,7 +65,10 @@ def format_table(results: pd.DataFrame, metrics: list[str] | None = None) -> str
     |:----------|:---------|:--------------------|
     | d         | a        | 0.700 ± 0.141       |
     """
-    metrics = _SHOWN + ["fit_seconds"] if metrics is None else metrics
+    if metrics is None:  # the summary columns of the results' tasks
+        tasks = dict.fromkeys(dataset_tasks(results).values())
+        shown = [m for task in tasks for m in task.shown if m in results.columns]
+        metrics = [*dict.fromkeys(shown), "fit_seconds"]
     summary = summarize(results, metrics)
     table = pd.DataFrame(index=summary.index)
     for metric in metrics:
@@ -135,7 +128,7 @@ def _pr_curves(results: pd.DataFrame):
     import matplotlib.pyplot as plt
 
     meta, oof = results.attrs["datasets"], results.attrs["oof_proba"]
-    names = list(dict.fromkeys(results["dataset"]))
+    names = [n for n in dict.fromkeys(results["dataset"]) if meta[n]["positive"] is not None]
     methods = list(dict.fromkeys(results["method"]))
     colors = plt.cm.tab10(np.arange(len(methods)) % 10)
     styles = ["-", "--", ":", "-."]
@@ -159,6 +152,53 @@ def _pr_curves(results: pd.DataFrame):
         [lines[m] for m in order], order, fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5)
     )
     fig.suptitle("Precision-recall of the rarest class or label (out of fold, first repeat)")
+    fig.tight_layout()
+    return fig
+
+
+def _errors_by_target(results: pd.DataFrame):
+    """Each regression data set: out-of-fold MAE per target bin, over the target's histogram."""
+    import matplotlib.pyplot as plt
+
+    meta, oof = results.attrs["datasets"], results.attrs["oof_proba"]
+    names = [n for n in dict.fromkeys(results["dataset"]) if meta[n].get("task") == "regression"]
+    methods = list(dict.fromkeys(results["method"]))
+    colors = plt.cm.tab10(np.arange(len(methods)) % 10)
+    fig, axes = plt.subplots(1, len(names), figsize=(4.2 * len(names) + 1.5, 3.6), squeeze=False)
+    lines = {}
+    for ax, name in zip(axes[0], names, strict=True):
+        y = np.asarray(meta[name]["y"], dtype=np.float64)
+        edges = np.histogram_bin_edges(y, bins=SHOT_BINS)
+        which = np.clip(np.searchsorted(edges, y, side="right") - 1, 0, SHOT_BINS - 1)
+        centres = (edges[:-1] + edges[1:]) / 2
+        density = ax.twinx()
+        density.bar(centres, np.bincount(which, minlength=SHOT_BINS), width=np.diff(edges),
+                    color="0.88", zorder=0)  # fmt: skip
+        density.set_yscale("log")  # a long tail's rare bins stay visible
+        density.set_ylabel("rows (log scale)", color="0.5")
+        ax.set_zorder(density.get_zorder() + 1)
+        ax.patch.set_visible(False)
+        for i, (method, color) in enumerate(zip(methods, colors, strict=True)):
+            pred = oof.get((name, method))
+            if pred is None or np.isnan(pred).any():
+                continue
+            error = np.abs(pred[:, 0] - y)
+            mae = np.bincount(which, error, SHOT_BINS) / np.maximum(np.bincount(which,
+                              minlength=SHOT_BINS), 1)  # fmt: skip
+            present = np.bincount(which, minlength=SHOT_BINS) > 0
+            style = ["-", "--", ":", "-."][(i // 10) % 4]
+            (lines[method],) = ax.plot(centres[present], mae[present], "o", color=color,
+                                       ls=style, lw=1.2, ms=3)  # fmt: skip
+        ax.set(xlabel=meta[name]["classes"][0], ylabel="MAE (out of fold)")
+        ax.set_title(name, fontsize=10)
+    order = [m for m in methods if m in lines]
+    axes[0, -1].legend(
+        [lines[m] for m in order], order, fontsize=7, loc="center left", bbox_to_anchor=(1.15, 0.5)
+    )
+    fig.suptitle(
+        f"Error along the target: MAE per bin ({SHOT_BINS} equal-width bins, first repeat) "
+        "over the number of rows (grey)"
+    )
     fig.tight_layout()
     return fig
 
@@ -242,14 +282,15 @@ def write_report(
     *,
     metric: str = "balanced_accuracy",
     multilabel_metric: str = "macro_f1",
+    regression_metric: str = "mae",
     reference: str | None = "none",
     command: str | None = None,
 ) -> dict[str, Path]:
     """Write the tables, the figures and ``report.html`` into ``out``.
 
-    Single-label and multi-label data sets are tested apart (see
-    :func:`analyse`): each kind its metric, its paired tests and its rank
-    test. Methods skipped on a data set (``attrs["skipped"]``) are listed
+    Single-label, multi-label and regression data sets are tested apart
+    (see :func:`analyse`): each task its metric, its paired tests and its
+    rank test. Methods skipped on a data set (``attrs["skipped"]``) are listed
     with the reason.
 
     Parameters
@@ -264,6 +305,9 @@ def write_report(
     multilabel_metric : str, default="macro_f1"
         The same for multi-label data sets (one of
         :data:`~wsample_sk.compare.MULTILABEL_METRICS`).
+    regression_metric : str, default="mae"
+        The same for regression data sets (one of
+        :data:`~wsample_sk.compare.REGRESSION_METRICS`).
     reference : str or None, default="none"
         The method the paired tests compare with; ``None``: ``"none"`` if it
         ran, else the first method. Without it (or with a single method)
@@ -279,12 +323,14 @@ def write_report(
         ``{"results", "summary", "markdown", "tests", "ranks", "html", <figure
         names>}`` -> Path. ``tests`` only with two or more methods, one of
         them the reference (one table: ``task`` and ``metric`` columns);
-        ``ranks`` and ``cd_diagram`` (single-label), ``ranks_multilabel``
-        and ``cd_diagram_multilabel`` only with two or more data sets of
-        the kind and three or more methods (the report says why a table is
-        missing); ``pr_curves`` only for results fresh from :func:`compare`
-        (``results.csv`` read back holds no probabilities), so a saved run
-        can be reported again.
+        ``ranks`` and ``cd_diagram`` (single-label), ``ranks_multilabel``,
+        ``cd_diagram_multilabel``, ``ranks_regression`` and
+        ``cd_diagram_regression`` only with two or more data sets of the
+        task and three or more methods (the report says why a table is
+        missing); ``pr_curves`` (classification) and ``errors_by_target``
+        (regression) only for results fresh from :func:`compare`
+        (``results.csv`` read back holds no out-of-fold outputs), so a saved
+        run can be reported again.
     """
     import matplotlib
 
@@ -292,7 +338,11 @@ def write_report(
     import matplotlib.pyplot as plt
 
     groups = analyse(
-        results, metric=metric, multilabel_metric=multilabel_metric, reference=reference
+        results,
+        metric=metric,
+        multilabel_metric=multilabel_metric,
+        regression_metric=regression_metric,
+        reference=reference,
     )
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -307,10 +357,7 @@ def write_report(
     summary = summarize(results)
     summary.to_csv(paths["summary"])
     tables = {
-        g["kind"]: format_table(
-            g["results"], [*(_SHOWN_MULTILABEL if g["multilabel"] else _SHOWN), "fit_seconds"]
-        )
-        for g in groups
+        g["kind"]: format_table(g["results"], [*g["task"].shown, "fit_seconds"]) for g in groups
     }
     markdown = "\n\n".join(
         (f"{kind} data sets\n\n{table}" if len(tables) > 1 else table)
@@ -329,24 +376,25 @@ def write_report(
         table[["task", "metric", *table.columns[:-2]]].to_csv(paths["tests"])
     else:
         paths.pop("tests")
-    suffix = {False: "", True: "_multilabel"}
     for g in groups:
         if g["ranked"] is not None:
-            key = "ranks" + suffix[g["multilabel"]]
+            key = "ranks" + g["task"].suffix
             paths[key] = out / f"{key}.csv"
             _rank_table(g["ranked"]).to_csv(paths[key], float_format="%.4f")
 
-    shown = list(dict.fromkeys([*(g["metric"] for g in groups), "average_precision", "brier"]))
-    shown = [m for m in shown if results[m].notna().any()]  # a figure needs a score
+    shown = [*(g["metric"] for g in groups), "average_precision", "brier", "few_shot_mae"]
+    shown = [m for m in dict.fromkeys(shown) if m in results and results[m].notna().any()]
     figures = {f"scores_{m}": _dot_plots(results, m) for m in shown}
+    tasks = dataset_tasks(results)
     if "oof_proba" in results.attrs:  # not in results read back from results.csv
-        figures["pr_curves"] = _pr_curves(results)
+        if any(t.name != "regression" for t in tasks.values()):
+            figures["pr_curves"] = _pr_curves(results)
+        if any(t.name == "regression" for t in tasks.values()):
+            figures["errors_by_target"] = _errors_by_target(results)
     for g in groups:
         if g["ranked"] is not None:
             kind = f"{g['kind']} " if len(groups) > 1 else ""
-            figures["cd_diagram" + suffix[g["multilabel"]]] = _cd_diagram(
-                g["ranked"], g["metric"], kind
-            )
+            figures["cd_diagram" + g["task"].suffix] = _cd_diagram(g["ranked"], g["metric"], kind)
     images = {}
     for name, fig in figures.items():
         images[name] = _png(fig)
@@ -361,13 +409,10 @@ def write_report(
     settings = results.attrs.get("settings", {})
     repeats, folds = _splits(results)
     meta = results.attrs.get("datasets", {})
-    kinds = multilabel_datasets(results)
-    split_kinds = {
-        False: f"stratified {folds}-fold cross-validation",
-        True: f"iterative stratification into {folds} folds (Sechidis et al. 2011)",
-    }
-    how = " (single-label data) and ".join(split_kinds[k] for k in sorted(set(kinds.values())))
-    how += " (multi-label data)" if len(set(kinds.values())) == 2 else ""
+    present = [t for t in TASKS.values() if t in tasks.values()]
+    how = " and ".join(
+        t.split_text(folds) + (f" ({t.name} data)" if len(present) > 1 else "") for t in present
+    )
     parts = [
         "<h1>wsample-sk compare</h1>",
         f"<p>{len(results)} fits: {n_datasets} data set(s) x {len(methods)} method(s) x "
@@ -386,20 +431,20 @@ def write_report(
     if skipped is not None:
         parts += [
             "<h2>Methods not run on some data sets</h2>",
-            "<p>A method that does not apply to a data set's kind of target is not run "
+            "<p>A method that does not apply to a data set's task is not run "
             "there (and is absent from that kind's tests and ranks):</p>",
             skipped.to_html(index=False),
         ]
     for g in groups:
         ranked, kind_metric = g["ranked"], g["metric"].replace("_", " ")
-        label = f"{g['kind']} data sets, " if len(groups) > 1 or g["multilabel"] else ""
+        label = f"{g['kind']} data sets, " if len(groups) > 1 or g["task"].suffix else ""
         if ranked is not None:
             verdict = (
                 "the methods' ranks differ more than chance explains"
                 if ranked["p"] < ranked["alpha"]
                 else "no evidence that the methods' ranks differ"
             )
-            if g["multilabel"]:
+            if g["task"] in LIMITS:
                 verdict += "; see below what so few data sets can tell apart"
             parts += [
                 f"<h2>Across {label or 'data sets: '}{kind_metric}</h2>",
@@ -407,7 +452,7 @@ def write_report(
                 f"({verdict}). Methods joined by a bar are not significantly different "
                 f"(Nemenyi, alpha = {ranked['alpha']}); with {ranked['n_datasets']} data sets "
                 f"two average ranks must differ by {ranked['cd']:.2f} to be told apart.</p>",
-                img("cd_diagram" + suffix[g["multilabel"]]),
+                img("cd_diagram" + g["task"].suffix),
                 _rank_table(ranked).to_html(float_format="%.3f"),
             ]
             if ranked["dropped"]:
@@ -426,26 +471,29 @@ def write_report(
                 "empty where the differences do not vary over the splits.</p>",
                 g["tests"].to_html(float_format="%.4g"),
             ]
-        if g["multilabel"]:
-            parts.append(_multilabel_limits(g, repeats, folds))
+        if g["task"] in LIMITS:
+            parts.append(LIMITS[g["task"]](g, repeats, folds))
     parts += [
         "<h2>Every split</h2>",
         *[img(f"scores_{m}") for m in shown],
         *(["<h2>Precision-recall</h2>", img("pr_curves")] if "pr_curves" in images else []),
+        *(
+            ["<h2>Error along the target</h2>", img("errors_by_target")]
+            if "errors_by_target" in images
+            else []
+        ),
         "<h2>Means and standard deviations over the splits</h2>",
     ]
     for g in groups:
         columns = ["dataset", "method"] + [
-            c
-            for m in [*(_SHOWN_MULTILABEL if g["multilabel"] else METRICS), "fit_seconds"]
-            for c in (f"{m}_mean", f"{m}_std")
+            c for m in [*g["task"].metrics, "fit_seconds"] for c in (f"{m}_mean", f"{m}_std")
         ]
         rows = summary.reset_index()
         rows = rows[rows["dataset"].isin(g["datasets"])][columns]
         if len(groups) > 1:
             parts.append(f"<h3>{g['kind'].capitalize()} data sets</h3>")
         parts.append(rows.to_html(index=False, float_format="%.3f"))
-    if any(kinds.values()):
+    if any(t.name == "multi-label" for t in tasks.values()):
         parts.append(
             "<p>Multi-label scores: macro F1 and average precision are means over the "
             "labels with a positive in the test part, balanced accuracy and ROC AUC over "
@@ -453,13 +501,21 @@ def write_report(
             "every label; micro F1 and the Hamming loss pool every (row, label) decision. "
             "Decisions are each model's own predict.</p>"
         )
+    if any(t.name == "regression" for t in tasks.values()):
+        parts.append(
+            f"<p>Regression scores: MAE, RMSE and R² over the test part; the shot regions "
+            f"cut the training target into {SHOT_BINS} equal-width bins, u = n_train / "
+            f"{SHOT_BINS} rows each if it were uniform: a test row is many-shot in a bin with "
+            "at least u training rows, few-shot under u / 5 (the ratio of Yang et al.'s 100 "
+            "and 20), medium-shot in between; a region without test rows has no score on "
+            "that split. SERA is the sum over the test rows of relevance x squared error, "
+            "the relevance (Ribeiro 2011) 0 at the training target's median and 1 at its "
+            "boxplot's adjacent values and beyond. Every regression model learns the "
+            "standardised target and predicts in its units.</p>"
+        )
     parts.append("<h2>Data sets</h2><ul>")
     for name, info in meta.items():
-        y = np.asarray(info["y"])
-        counts = y.sum(axis=0) if info.get("multilabel") else np.bincount(y)
-        mix = ", ".join(f"{c}: {n}" for c, n in zip(info["classes"], counts, strict=True))
-        if info.get("multilabel"):
-            mix = f"multi-label, positives per label: {mix}"
+        mix = tasks[name].describe(np.asarray(info["y"]), info["classes"])
         total = info.get("n_rows_total", info["n_rows"])
         rows = f"{info['n_rows']} rows" + (
             f" (a stratified subsample of {total})" if total > info["n_rows"] else ""

@@ -1,9 +1,9 @@
 """Run every method on every data set's repeated stratified splits.
 
-Single-label data get scikit-learn's ``RepeatedStratifiedKFold``;
-multi-label data (a 0/1 indicator, which it cannot stratify) get iterative
-stratification (Sechidis et al. 2011), repeated with a new seed
-(:mod:`._splits`). Either way every method sees the same splits.
+Each data set's task (:mod:`._tasks`) is decided where it comes in and
+splits it: stratified on the class labels, iteratively on a multi-label
+indicator (Sechidis et al. 2011), on the quantiles of a continuous target.
+Either way every method sees the same splits.
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ import pandas as pd
 import torch
 from joblib import Parallel, delayed
 from sklearn.base import clone
-from sklearn.model_selection import RepeatedStratifiedKFold
-from sklearn.preprocessing import LabelEncoder
 from tqdm.auto import tqdm
 
 from ._datasets import DATASETS, Dataset, load_dataset
@@ -36,13 +34,9 @@ from ._methods import (
     make_preprocessor,
     skip_reason,
 )
-from ._metrics import METRICS, score_fit, score_multilabel
-from ._splits import (  # noqa: F401 - cv_floor and stratified_subsample: also imported from here
-    cv_floor,
-    multilabel_splits,
-    stratified_subsample,
-    subsample,
-)
+from ._metrics import METRICS
+from ._splits import cv_floor
+from ._tasks import TASKS, Task, task_of
 
 __all__ = ["compare"]
 
@@ -85,69 +79,21 @@ def _check_settings(repeats, folds, seed, n_jobs, max_epochs, lr, batch_size, ma
         raise ValueError(f"lr must be a finite number > 0; got {lr!r}.")
 
 
-def _check_labels(name: str, y: Any, folds: int) -> tuple[np.ndarray, list]:
-    """A multi-label indicator as an int array, and the label names; one-line errors."""
-    if hasattr(y, "toarray"):  # scipy sparse
-        y = y.toarray()
-    frame = y if isinstance(y, pd.DataFrame) else pd.DataFrame(np.asarray(y))
-    labels = [str(c) for c in frame.columns]
-    for label, column in zip(labels, frame.columns, strict=True):
-        values = pd.to_numeric(frame[column], errors="coerce")
-        bad = ~values.isin([0, 1])
-        if bad.any():
-            first = frame[column][bad].iloc[0]
-            first = first.item() if isinstance(first, np.generic) else first
-            raise ValueError(
-                f"{name}: y is a multi-label indicator ({len(labels)} columns) but label "
-                f"{label!r} holds {first!r} (row {int(np.flatnonzero(bad)[0])}); every "
-                "value must be 0 or 1."
-            )
-    Y = frame.apply(pd.to_numeric).to_numpy().astype(np.int64)
-    positives = Y.sum(axis=0)
-    for what, counts in (("positives", positives), ("negatives", len(Y) - positives)):
-        if counts.min() < folds:
-            label = labels[int(counts.argmin())]
-            raise ValueError(
-                f"{name}: label {label!r} has {counts.min()} {what}, fewer than folds={folds}."
-            )
-    return Y, labels
-
-
 def _check_data(
-    name: str, X: Any, y: Any, folds: int
-) -> tuple[pd.DataFrame, np.ndarray, list, bool]:
-    """A copy of X as a DataFrame with str column names, encoded y, the classes, multi-label.
+    name: str, X: Any, y: Any, folds: int, task: Any = None
+) -> tuple[pd.DataFrame, np.ndarray, list, Task]:
+    """A copy of X as a DataFrame with str column names, the encoded target, its names, the task.
 
-    ``y`` with two or more columns is a multi-label indicator (0/1 values).
+    The task is decided here, once (:func:`~wsample_sk.compare._tasks.task_of`).
     """
     X = pd.DataFrame(X).copy() if not isinstance(X, pd.DataFrame) else X.copy()
     X.columns = [str(c) for c in X.columns]  # on the copy: the caller's frame is untouched
-    if hasattr(y, "shape") and len(y.shape) == 2 and y.shape[1] > 1:
-        if y.shape[0] != len(X):
-            raise ValueError(f"{name}: X has {len(X)} rows but y has {y.shape[0]}.")
-        Y, labels = _check_labels(name, y, folds)
-        return X, Y, labels, True
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if len(y) != len(X):
-        raise ValueError(f"{name}: X has {len(X)} rows but y has {len(y)}.")
-    if pd.isna(pd.Series(y)).any():
-        raise ValueError(f"{name}: y has {int(pd.isna(pd.Series(y)).sum())} missing values.")
-    encoder = LabelEncoder().fit(y)
-    y_enc = encoder.transform(y)
-    counts = np.bincount(y_enc)
-    if len(counts) < 2:
-        raise ValueError(
-            f"{name}: y has a single class ({encoder.classes_[0]!r}); need two or more."
-        )
-    if counts.min() < folds:
-        rare = encoder.classes_[counts.argmin()]
-        raise ValueError(
-            f"{name}: the rarest class ({rare!r}) has {counts.min()} samples, fewer than "
-            f"folds={folds}."
-        )
-    return X, y_enc, encoder.classes_.tolist(), False
+    task = task_of(y, task)
+    n_y = y.shape[0] if hasattr(y, "shape") else len(y)
+    if n_y != len(X):
+        raise ValueError(f"{name}: X has {len(X)} rows but y has {n_y}.")
+    y, names = task.check(name, y, folds)
+    return X, y, names, task
 
 
 def _one_fit(dataset, method, repeat, fold, *args):
@@ -161,26 +107,21 @@ def _one_fit(dataset, method, repeat, fold, *args):
         ) from exc
 
 
-def _label_proba(proba: Any) -> np.ndarray:
-    """Each label's probability, shape (n, L), from a multi-label ``predict_proba``.
-
-    ``MultiOutputClassifier`` gives a list of (n, 2) arrays, one per label.
-    """
-    if isinstance(proba, list):
-        return np.column_stack([p[:, -1] for p in proba])
-    return np.asarray(proba)
+# the warm-up fit's one epoch: the parameter of the models that have epochs
+_EPOCHS = ("net__max_epochs", "net__max_iter")
 
 
-# the warm-up fit's one epoch, for the methods that have epochs
-_ONE_EPOCH = {
-    **dict.fromkeys([*METHODS, "ref_skorch_bce", "ref_skorch_bce_pos"], {"net__max_epochs": 1}),
-    "ref_mlp": {"net__max_iter": 1},
-}
+def _one_epoch(model: Any) -> Any:
+    """A clone of ``model`` that trains for one epoch (for the untimed warm-up fit)."""
+    model = clone(model)
+    params = model.get_params()
+    one = {k: 1 for k in params if k.endswith(_EPOCHS) and isinstance(params[k], int)}
+    return model.set_params(**one)
 
 
 def _fit_and_score(
     dataset, method, repeat, fold, X, y, train, test, n_classes, positive, seed, settings,
-    multilabel=False,
+    task="single-label",
 ):  # fmt: skip
     """Fit and score one method on one split, in a worker or in the caller."""
     threads = torch.get_num_threads()
@@ -191,8 +132,9 @@ def _fit_and_score(
             prep = make_preprocessor(X)
             # the width the network sees: the preprocessor fitted as in the pipeline
             n_features = clone(prep).fit(X.iloc[train]).transform(X.iloc[:1]).shape[1]
+            task = TASKS[task]
             pipe = make_method(
-                method, prep, n_features, n_classes, seed=seed, multilabel=multilabel, **settings
+                method, prep, n_features, n_classes, seed=seed, task=task, **settings
             )
             if method == "smote":  # neighbours within the rarest class of this training part
                 rarest = int(np.bincount(y[train], minlength=n_classes).min())
@@ -203,28 +145,24 @@ def _fit_and_score(
                         "class more rows."
                     )
                 pipe.set_params(resample__k_neighbors=min(5, rarest - 1))
-            if (method, multilabel) not in _warmed_up:  # lazy imports, torch's set-up: untimed
-                clone(pipe).set_params(**_ONE_EPOCH.get(method, {})).fit(X.iloc[train], y[train])
-                _warmed_up.add((method, multilabel))
+            if (method, task.name) not in _warmed_up:  # lazy imports, torch's set-up: untimed
+                _one_epoch(pipe).fit(X.iloc[train], y[train])
+                _warmed_up.add((method, task.name))
             torch.manual_seed(seed)  # skorch's plain NeuralNetClassifier has no random_state
             start = time.perf_counter()
             pipe.fit(X.iloc[train], y[train])
             seconds = time.perf_counter() - start
-            proba = pipe.predict_proba(X.iloc[test])
-            y_pred = pipe.predict(X.iloc[test])  # a model's own decision rule, not argmax
+            proba, y_pred = task.outputs(pipe, X.iloc[test])
     finally:
         torch.set_num_threads(threads)
-    if multilabel:
-        proba = _label_proba(proba)
-        scores = score_multilabel(y[test], proba, y_pred)
-    else:
-        scores = score_fit(y[test], proba, positive, y_pred)
+    scores = task.score(y[train], y[test], proba, y_pred, positive)
     row = {
         "dataset": dataset,
-        "task": "multi-label" if multilabel else "single-label",
+        "task": task.name,
         "method": method,
         "repeat": repeat,
         "fold": fold,
+        **dict.fromkeys(METRICS, np.nan),  # the same fields for every task (results.csv)
         **scores,
         "fit_seconds": seconds,
     }
@@ -255,13 +193,16 @@ def _stop_on_interrupt():
         signal.signal(signal.SIGINT, previous)
 
 
-def _resolve_data(X, y, datasets) -> list[tuple[str, Any, Any]]:
+def _resolve_data(X, y, task, datasets) -> list[tuple[str, Any, Any, str, Any]]:
+    """``(name, X, y, description, task)`` of every data set (the task None: read from y)."""
     if X is not None:
         if datasets is not None:
             raise ValueError("Pass X and y, or datasets, not both.")
         if y is None:
-            raise ValueError("X needs y (the class labels).")
-        return [("data", X, y, "")]
+            raise ValueError("X needs y (the class labels or the target).")
+        return [("data", X, y, "", task)]
+    if task is not None:
+        raise ValueError("task goes with X and y; a data set of datasets says its own task.")
     if y is not None:
         raise ValueError("y was given without X.")
     if isinstance(datasets, (str, Dataset)):  # one data set, not its letters
@@ -274,13 +215,13 @@ def _resolve_data(X, y, datasets) -> list[tuple[str, Any, Any]]:
         if isinstance(item, str):
             item = load_dataset(item)
         if isinstance(item, Dataset):
-            out.append((item.name, item.X, item.y, item.description))
-        elif isinstance(item, tuple) and len(item) == 3:
-            out.append((*item, ""))
+            out.append((item.name, item.X, item.y, item.description, item.task))
+        elif isinstance(item, tuple) and len(item) in (3, 4):
+            out.append((*item[:3], "", item[3] if len(item) == 4 else None))
         else:
             raise ValueError(
                 "datasets holds names of built-in data sets, Dataset objects or "
-                f"(name, X, y) tuples; got {item!r}."
+                f"(name, X, y) or (name, X, y, task) tuples; got {item!r}."
             )
     names = [name for name, *_ in out]
     if len(set(names)) != len(names):
@@ -292,6 +233,7 @@ def compare(
     X: Any = None,
     y: Any = None,
     *,
+    task: str | None = None,
     datasets: Iterable[Any] | None = None,
     methods: Sequence[str] | None = None,
     references: bool = False,
@@ -308,31 +250,36 @@ def compare(
 ) -> pd.DataFrame:
     """Cross-validate every method on the same repeated stratified splits.
 
-    Single-label and multi-label data sets can be mixed. A multi-label one
-    (``y`` a 0/1 indicator with two or more columns: numpy, sparse or a
-    DataFrame whose columns name the labels) runs the methods that apply to
-    it (:func:`skip_reason`; the others are listed in ``attrs["skipped"]``
-    with the reason), is split by repeated iterative stratification
-    (:func:`multilabel_splits`) and is scored with the multi-label metrics
-    (:func:`~wsample_sk.compare._metrics.score_multilabel`), each model's
-    decisions being its own ``predict``.
+    Single-label, multi-label and regression data sets can be mixed; each
+    runs the methods that apply to its task (:func:`skip_reason`; the others
+    are listed in ``attrs["skipped"]`` with the reason), split and scored as
+    its task says. A multi-label one (``y`` a 0/1 indicator with two or more
+    columns: numpy, sparse or a DataFrame whose columns name the labels) is
+    split by repeated iterative stratification and scored with the
+    multi-label metrics, each model's decisions being its own ``predict``;
+    a regression one (a continuous ``y``) is split stratified on the
+    target's deciles and scored with the regression metrics (MAE, RMSE,
+    R², the MAE in the many-, medium- and few-shot regions of the training
+    density, SERA).
 
     Parameters
     ----------
     X, y : array-like, default=None
-        One data set (features, and class labels or a multi-label 0/1
-        indicator of shape (n, L)). ``None``: the data sets in
-        ``datasets``.
+        One data set (features, and class labels, a multi-label 0/1
+        indicator of shape (n, L), or a continuous target). ``None``: the
+        data sets in ``datasets``.
+    task : {"single-label", "multi-label", "regression", "classification"}, default=None
+        The task of ``X, y``; ``None``: read from ``y`` (a continuous target
+        of whole numbers, such as counts, must say ``"regression"``).
     datasets : iterable, default=None
         Names of built-in data sets (:data:`DATASETS`), :class:`Dataset`
-        objects or ``(name, X, y)`` tuples (one name or Dataset: that one).
-        ``None`` (and no ``X``): the whole
+        objects, or ``(name, X, y)`` or ``(name, X, y, task)`` tuples (one
+        name or Dataset: that one). ``None`` (and no ``X``): the whole
         built-in suite.
     methods : str or sequence of str, default=None
         Keys of :data:`METHODS` (one key: that method); ``None`` runs
-        :data:`DEFAULT_METHODS`. A
-        method that does not apply to a data set's kind of target (single-
-        or multi-label) is skipped there, with its reason in
+        :data:`DEFAULT_METHODS`. A method that does not apply to a data
+        set's task is skipped there, with its reason in
         ``attrs["skipped"]``.
     references : bool, default=False
         Also run the models outside the network (:data:`REFERENCES`).
@@ -340,7 +287,8 @@ def compare(
         Repeated stratified k-fold: ``repeats`` (>= 1) shuffles of ``folds``
         (>= 2) folds, the same splits (and the same seed per split) for
         every method. Every class (multi-label: every label's positives and
-        negatives) needs at least ``folds`` rows.
+        negatives) needs at least ``folds`` rows (regression: the data set
+        ``2 * folds``).
     seed : int, default=0
         Seeds the splits, the networks, the resamplers and the subsample
         (an int in ``[0, 2**32 - 1]``).
@@ -361,24 +309,27 @@ def compare(
         ``max_rows`` rows (seeded; see :func:`stratified_subsample`: every
         class keeps at least ``min(its rows, max(10, 2 * folds))``, taken
         from the larger classes; multi-label, :func:`multilabel_subsample`:
-        every label keeps as many positives). ``None``: every row.
+        every label keeps as many positives; regression: stratified on the
+        target's quantiles). ``None``: every row.
 
     Returns
     -------
     results : DataFrame
         Tidy: one row per data set, method, repeat and fold, with ``task``
-        (``"single-label"`` or ``"multi-label"``), a column per metric of
-        :data:`METRICS` (NaN where a metric is not defined for the task) and
+        (``"single-label"``, ``"multi-label"`` or ``"regression"``), a
+        column per metric of :data:`METRICS` the tasks present have (NaN
+        where a metric is not defined for a row's task) and
         ``fit_seconds`` (wall time of ``fit``, after an untimed warm-up fit
         per method and process). ``attrs`` holds ``"datasets"`` (``{name:
-        {"classes", "multilabel", "positive", "y", "n_rows", "n_rows_total",
-        "description"}}``: ``classes`` the class or label names, ``positive``
-        the rarest one's index, ``y`` (encoded labels or the indicator) and
-        ``n_rows`` of the rows used, ``n_rows_total`` before any
-        subsample), ``"oof_proba"`` (``{(dataset, method): out-of-fold
-        probabilities of the first repeat}``, one column per class or
-        label), ``"skipped"`` (``{dataset: {method: reason}}``) and
-        ``"settings"``.
+        {"task", "classes", "multilabel", "positive", "y", "n_rows",
+        "n_rows_total", "description"}}``: ``classes`` the class or label
+        names (regression: the target's), ``positive`` the rarest one's
+        index (regression: None), ``y`` (encoded labels, the indicator or
+        the target) and ``n_rows`` of the rows used, ``n_rows_total``
+        before any subsample), ``"oof_proba"`` (``{(dataset, method):
+        out-of-fold probabilities of the first repeat}``, one column per
+        class or label; regression: the predictions, one column),
+        ``"skipped"`` (``{dataset: {method: reason}}``) and ``"settings"``.
 
     Raises
     ------
@@ -386,8 +337,8 @@ def compare(
         For an unknown method, a numeric parameter of the wrong type or out
         of range (the message names it and the value), data that cannot be
         cross-validated (a multi-label column that is not 0/1, a label with
-        fewer than ``folds`` positives), or methods none of which applies;
-        all before the first fit.
+        fewer than ``folds`` positives, a continuous target with a missing
+        value), or methods none of which applies; all before the first fit.
 
     Examples
     --------
@@ -415,21 +366,21 @@ def compare(
     _check_settings(repeats, folds, seed, n_jobs, max_epochs, lr, batch_size, max_rows)
     settings = {"max_epochs": max_epochs, "lr": lr, "batch_size": batch_size}
     data, meta, oof, skipped = [], {}, {}, {}
-    for name, Xd, yd, about in _resolve_data(X, y, datasets):
-        Xd, yd, classes, multilabel = _check_data(name, Xd, yd, folds)
+    for name, Xd, yd, about, kind in _resolve_data(X, y, task, datasets):
+        Xd, yd, classes, kind = _check_data(name, Xd, yd, folds, kind)
         total = len(yd)
         if max_rows is not None and total > max_rows:
-            keep = subsample(yd, max_rows, cv_floor(folds), seed)
+            keep = kind.subsample(yd, max_rows, cv_floor(folds), seed)
             Xd, yd = Xd.iloc[keep].reset_index(drop=True), yd[keep]
-        reasons = {m: skip_reason(m, multilabel) for m in methods}
+        reasons = {m: skip_reason(m, kind) for m in methods}
         skipped[name] = {m: r for m, r in reasons.items() if r is not None}
         running = [m for m in methods if reasons[m] is None]
-        data.append((name, Xd, yd, classes, multilabel, running))
-        counts = yd.sum(axis=0) if multilabel else np.bincount(yd)
+        data.append((name, Xd, yd, classes, kind, running))
         meta[name] = {
+            "task": kind.name,
             "classes": classes,
-            "multilabel": multilabel,
-            "positive": int(counts.argmin()),  # the rarest class or label
+            "multilabel": kind.name == "multi-label",
+            "positive": kind.rarest(yd),  # the rarest class or label
             "y": yd,
             "n_rows": len(yd),
             "n_rows_total": total,
@@ -444,13 +395,8 @@ def compare(
         )
 
     def jobs():  # made as they are dispatched: no list of every split's indices
-        for name, Xd, yd, classes, multilabel, running in data:
-            if multilabel:
-                splits = multilabel_splits(yd, folds, repeats, seed)
-            else:
-                cv = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
-                splits = cv.split(Xd, yd)
-            for i, (train, test) in enumerate(splits):
+        for name, Xd, yd, classes, kind, running in data:
+            for i, (train, test) in enumerate(kind.splits(yd, folds, repeats, seed)):
                 repeat, fold = divmod(i, folds)
                 for method in running:
                     yield delayed(_one_fit)(
@@ -466,7 +412,7 @@ def compare(
                         meta[name]["positive"],  # the rarest class: one choice per data set
                         (seed * 1000 + i) % _SEEDS,
                         settings,
-                        multilabel,
+                        kind.name,
                     )
 
     n_fits = repeats * folds * sum(len(running) for *_, running in data)
@@ -487,8 +433,10 @@ def compare(
         if interrupt["hit"]:
             raise KeyboardInterrupt
     order = {"dataset": [n for n, *_ in data], "method": methods}
+    tasks = {kind.name for *_, kind, _ in data}
+    metrics = [m for m in METRICS if any(m in TASKS[t].metrics for t in tasks)]
     results = pd.DataFrame(
-        rows, columns=["dataset", "task", "method", "repeat", "fold", *METRICS, "fit_seconds"]
+        rows, columns=["dataset", "task", "method", "repeat", "fold", *metrics, "fit_seconds"]
     )
     results = results.sort_values(
         ["dataset", "method", "repeat", "fold"],

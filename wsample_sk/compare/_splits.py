@@ -1,25 +1,26 @@
-"""Splits and subsamples: stratified for class labels, iterative for multi-label indicators.
+"""Splits and subsamples: stratified on class labels, label sets or target quantiles.
 
-Single-label data get scikit-learn's ``RepeatedStratifiedKFold`` (in
-:func:`~wsample_sk.compare.compare`) and :func:`stratified_subsample`;
-multi-label data (a 0/1 indicator, which it cannot stratify) get iterative
-stratification (Sechidis et al. 2011), repeated with a new seed
-(:func:`multilabel_splits`), and :func:`multilabel_subsample`.
+Single-label data get scikit-learn's ``RepeatedStratifiedKFold`` and
+:func:`stratified_subsample`; multi-label data (a 0/1 indicator, which it
+cannot stratify) get repeated iterative stratification (Sechidis et al.
+2011, :func:`multilabel_splits`) and :func:`multilabel_subsample`; a
+continuous target gets both stratified on its quantiles
+(:func:`quantile_splits`, :func:`quantile_bins`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 import numpy as np
 
 __all__ = [
     "cv_floor",
-    "iterative_stratification",
     "multilabel_splits",
     "multilabel_subsample",
+    "quantile_bins",
+    "quantile_splits",
     "stratified_subsample",
-    "subsample",
 ]
 
 
@@ -116,90 +117,72 @@ def multilabel_subsample(Y: np.ndarray, max_rows: int, floor: int, seed: int) ->
     return np.flatnonzero(chosen)
 
 
-def subsample(y: np.ndarray, max_rows: int, floor: int, seed: int) -> np.ndarray:
-    """:func:`stratified_subsample` of labels, :func:`multilabel_subsample` of an indicator."""
-    if np.ndim(y) == 2:
-        return multilabel_subsample(y, max_rows, floor, seed)
-    return stratified_subsample(y, max_rows, floor, seed)
-
-
-def iterative_stratification(Y: np.ndarray, folds: int, seed: int | Sequence[int]) -> np.ndarray:
-    """The fold of every row of a multi-label ``Y``: iterative stratification.
-
-    Sechidis, Tsoumakas and Vlahavas (2011), "On the stratification of
-    multi-label data": each fold should get ``1 / folds`` of the rows and of
-    every label's positives. Repeatedly take the label with the fewest
-    positive rows not yet assigned (ties at random) and give each of those
-    rows (in random order) to the fold that most lacks that label (ties: the
-    fold that most lacks rows, then at random), updating what every fold
-    lacks of each of the row's labels. Rows without a label go last, to the
-    folds that most lack rows. A rare label is thus spread first, as evenly
-    as its count allows (its positives per fold differ by at most one).
-
-    Parameters
-    ----------
-    Y : array of shape (n, L), 0/1
-    folds : int
-    seed : int or sequence of ints
-        Seeds numpy's ``default_rng`` (the ties and the orders).
-
-    Returns
-    -------
-    fold : array of shape (n,)
-        In ``0 .. folds - 1``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from wsample_sk.compare._splits import iterative_stratification
-    >>> Y = np.zeros((20, 2), dtype=int)
-    >>> Y[:4, 0] = 1; Y[::2, 1] = 1
-    >>> fold = iterative_stratification(Y, 2, seed=0)
-    >>> [np.bincount(fold[Y[:, j] == 1]).tolist() for j in range(2)], np.bincount(fold).tolist()
-    ([[2, 2], [5, 5]], [10, 10])
-    """
-    Y = np.asarray(Y) > 0
-    n = len(Y)
-    rng = np.random.default_rng(seed)
-    fold = np.full(n, -1, dtype=np.int64)
-    lack_rows = np.full(folds, n / folds)
-    lack = np.outer(Y.sum(axis=0), np.full(folds, 1.0 / folds))  # (L, folds)
-    left = Y.sum(axis=0).astype(np.int64)  # positives not yet assigned, per label
-
-    def best(scores: np.ndarray, among: np.ndarray) -> int:
-        top = among[scores[among] == scores[among].max()]
-        return int(top[0] if len(top) == 1 else rng.choice(top))
-
-    all_folds = np.arange(folds)
-    while left.any():
-        open_ = np.flatnonzero(left)
-        label = best(-left.astype(float), open_)  # the fewest remaining positives
-        rows = np.flatnonzero(Y[:, label] & (fold < 0))
-        for i in rng.permutation(rows):
-            top = all_folds[lack[label] == lack[label].max()]
-            j = best(lack_rows, top)
-            fold[i] = j
-            lack[Y[i], j] -= 1
-            lack_rows[j] -= 1
-            left[Y[i]] -= 1
-    for i in rng.permutation(np.flatnonzero(fold < 0)):
-        j = best(lack_rows, all_folds)
-        fold[i] = j
-        lack_rows[j] -= 1
-    return fold
-
-
 def multilabel_splits(
     Y: np.ndarray, folds: int, repeats: int, seed: int
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Repeated iterative stratification: ``(train, test)`` index pairs, ``repeats * folds``.
 
-    Repeat *r* is :func:`iterative_stratification` seeded with ``(seed, r)``;
-    test fold *f* of a repeat is the rows of fold *f*, in order, as
-    ``RepeatedStratifiedKFold`` yields them.
+    Iterative stratification (Sechidis, Tsoumakas and Vlahavas 2011) spreads
+    each label's positives over the folds, the rarest label first, as evenly
+    as its count allows; the ``iterative-stratification`` package's
+    ``RepeatedMultilabelStratifiedKFold`` makes the splits, a new shuffle per
+    repeat, seeded with ``seed``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from wsample_sk.compare._splits import multilabel_splits
+    >>> Y = np.zeros((20, 2), dtype=int)
+    >>> Y[:4, 0] = 1; Y[::2, 1] = 1
+    >>> [Y[test].sum(axis=0).tolist() for _, test in multilabel_splits(Y, 2, 1, seed=0)]
+    [[2, 5], [2, 5]]
     """
-    rows = np.arange(len(Y))
-    for repeat in range(repeats):
-        fold = iterative_stratification(Y, folds, [seed, repeat])
-        for f in range(folds):
-            yield rows[fold != f], rows[fold == f]
+    from iterstrat.ml_stratifiers import RepeatedMultilabelStratifiedKFold
+
+    Y = np.asarray(Y)
+    cv = RepeatedMultilabelStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
+    yield from cv.split(np.zeros((len(Y), 1)), Y)
+
+
+def quantile_bins(y: np.ndarray, folds: int, bins: int = 10) -> np.ndarray:
+    """The quantile group of each value of a continuous ``y``: ``min(bins, n // folds)`` groups.
+
+    Rows sorted by ``y`` (ties in row order) are cut into groups of equal
+    size (within one row), so every group has at least ``folds`` rows and a
+    stratified k-fold on the groups spreads every part of the target's
+    range, its tail included, over the folds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from wsample_sk.compare._splits import quantile_bins
+    >>> quantile_bins(np.array([5.0, 1.0, 9.0, 3.0, 7.0, 2.0]), folds=2).tolist()
+    [1, 0, 2, 1, 2, 0]
+    """
+    y = np.asarray(y, dtype=np.float64).ravel()
+    groups = max(1, min(bins, len(y) // folds))
+    rank = np.empty(len(y), dtype=np.int64)
+    rank[np.argsort(y, kind="stable")] = np.arange(len(y))
+    return rank * groups // len(y)
+
+
+def quantile_splits(
+    y: np.ndarray, folds: int, repeats: int, seed: int
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Repeated k-fold stratified on target quantiles: ``(train, test)`` pairs, ``repeats * folds``.
+
+    scikit-learn's ``RepeatedStratifiedKFold`` on :func:`quantile_bins`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from wsample_sk.compare._splits import quantile_splits
+    >>> y = np.exp(np.random.default_rng(0).normal(size=40))
+    >>> [np.sort(y[test])[-1] == y.max() for _, test in quantile_splits(y, 2, 1, seed=0)]
+    [np.False_, np.True_]
+    """
+    from sklearn.model_selection import RepeatedStratifiedKFold
+
+    groups = quantile_bins(y, folds)
+    cv = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
+    yield from cv.split(np.zeros((len(groups), 1)), groups)

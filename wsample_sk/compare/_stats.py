@@ -42,7 +42,8 @@ def summarize(results: pd.DataFrame, metrics: list[str] | None = None) -> pd.Dat
     results : DataFrame
         What :func:`compare` returned.
     metrics : list of str, default=None
-        Columns to summarise; ``None``: every metric and ``fit_seconds``.
+        Columns to summarise; ``None``: every metric of :data:`METRICS` the
+        results have, and ``fit_seconds``.
 
     Returns
     -------
@@ -59,7 +60,9 @@ def summarize(results: pd.DataFrame, metrics: list[str] | None = None) -> pd.Dat
     >>> summarize(res, ["balanced_accuracy"]).round(3).to_dict("list")
     {'balanced_accuracy_mean': [0.7, 0.5], 'balanced_accuracy_std': [0.141, 0.0]}
     """
-    metrics = [*METRICS, "fit_seconds"] if metrics is None else list(metrics)
+    if metrics is None:  # every metric the results have
+        metrics = [m for m in [*METRICS, "fit_seconds"] if m in results.columns]
+    metrics = list(metrics)
     grouped = results.groupby(["dataset", "method"], sort=False)[metrics]
     out = grouped.agg(["mean", "std"])
     out.columns = [f"{metric}_{stat}" for metric, stat in out.columns]
@@ -136,7 +139,9 @@ def paired_tests(
         raise ValueError(f"The reference method {reference!r} is not in the results.")
     rows = []
     for dataset, part in results.groupby("dataset", sort=False):
-        wide = part.pivot_table(index=["repeat", "fold"], columns="method", values=metric)
+        wide = part.pivot_table(  # a method without any score stays, as NaN
+            index=["repeat", "fold"], columns="method", values=metric, dropna=False
+        )
         base = wide[reference]
         for method in part["method"].unique():
             if method == reference:
@@ -197,7 +202,9 @@ def rank_test(
     {'x': 1.25, 'y': 2.0, 'z': 2.75}
     """
     higher = _higher_is_better(metric)
-    scores = results.pivot_table(index="dataset", columns="method", values=metric, sort=False)
+    scores = results.pivot_table(
+        index="dataset", columns="method", values=metric, sort=False, dropna=False
+    )
     scores = scores[list(dict.fromkeys(results["method"]))]
     incomplete = scores.columns[scores.isna().any()].tolist()
     if incomplete:
@@ -210,9 +217,14 @@ def rank_test(
         scores = scores.drop(columns=incomplete)
     n, k = scores.shape
     if n < 2 or k < 3:
+        left_out = (
+            f" (left out: {incomplete}, which have no {metric} on some data set)"
+            if incomplete
+            else ""
+        )
         raise ValueError(
             f"A rank test needs two or more data sets and three or more methods; got {n} "
-            f"data set(s) and {k} method(s)."
+            f"data set(s) and {k} method(s){left_out}."
         )
     ranks = scores.rank(axis=1, ascending=not higher)
     avg = ranks.mean().sort_values()
