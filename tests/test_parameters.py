@@ -110,7 +110,11 @@ def test_estimator_parameters(name, value):
             return
         assert isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
-    refused_or(lambda: check_params(net, sample_weight_given=False), name, sane)
+    def check():
+        return check_params(net.get_params(deep=False), caller="WeightedSamplingClassifier",
+                            loss_lever="class_weight", sample_weight_given=False)  # fmt: skip
+
+    refused_or(check, name, sane)
 
 
 @pytest.mark.parametrize("name", ["temperature", "floor", "every"])

@@ -16,7 +16,7 @@ import torch
 from skorch import NeuralNetClassifier
 from skorch.utils import _infer_predict_nonlinearity
 
-from ._criteria import single_criterion
+from ._criteria import criteria_of
 from ._estimator import WeightedSamplingNet
 from ._params import PARAMETER_CONSTRAINTS
 from ._prediction import correction_of, prior_property
@@ -240,7 +240,7 @@ class WeightedSamplingClassifier(WeightedSamplingNet, NeuralNetClassifier):
         if self._auto_nonlinearity():
             self.check_is_fitted()
             inferred = _infer_predict_nonlinearity(self)
-            return self.target_kind.nonlinearity(self, single_criterion(self), inferred)
+            return self.target_kind.nonlinearity(criteria_of(self).single, inferred)
         return super()._get_predict_nonlinearity()
 
     def _auto_nonlinearity(self) -> bool:

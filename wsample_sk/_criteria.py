@@ -5,28 +5,30 @@ The losses of :mod:`wsample_sk.losses` take the training part's class counts
 loss that adjusts for the mix it is trained on
 (:class:`~wsample_sk.losses.LogitAdjustedLoss`) also gets, every epoch, the
 class mix the loss sees after draws and loss weights (``set_training_mix``).
-The :class:`~wsample_sk.callbacks.ClassMixSchedule` calls these functions;
-the classifier's predictions read :func:`single_criterion`.
+The net's criteria are read once into a :class:`Criteria` value
+(:func:`criteria_of`); the :class:`~wsample_sk.callbacks.ClassMixSchedule`
+hands it to these functions, and the classifier's predictions read its
+single criterion.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 
 __all__ = [
-    "counted_criteria",
+    "Criteria",
     "criteria_of",
     "give_class_counts",
     "give_label_counts",
     "give_training_mix",
     "loss_class_weights",
     "per_sample",
-    "single_criterion",
     "weighted_loss",
     "weights_of_batch",
 ]
@@ -36,30 +38,64 @@ def _unwrapped(criterion: Any) -> Any:
     return getattr(criterion, "_orig_mod", criterion)  # torch.compile keeps the module here
 
 
-def _criteria_of(net: Any) -> Iterator[tuple[str, Any]]:
-    """``(name, criterion)`` of every criterion of the net, unwrapped."""
-    for name in net._criteria:
-        yield name, _unwrapped(getattr(net, name + "_", None))
+@dataclass(frozen=True)
+class Criteria:
+    """A net's initialised criteria, read once (:func:`criteria_of`), each unwrapped.
+
+    Attributes
+    ----------
+    criteria : tuple
+        Every criterion (``criterion_`` and any other of ``net._criteria``).
+    given : tuple of frozenset
+        Per criterion, the names of the parameters the user gave it
+        (``criterion__class_counts`` -> ``"class_counts"``): what the user
+        gave is not overwritten.
+
+    Examples
+    --------
+    >>> from wsample_sk import WeightedSamplingClassifier
+    >>> from wsample_sk._criteria import criteria_of
+    >>> from wsample_sk.losses import LogitAdjustedLoss
+    >>> net = WeightedSamplingClassifier(module__n_features=2, classes=[0, 1],
+    ...                                  criterion=LogitAdjustedLoss).initialize()
+    >>> type(criteria_of(net).single).__name__, len(list(criteria_of(net).counted()))
+    ('LogitAdjustedLoss', 1)
+    """
+
+    criteria: tuple = ()
+    given: tuple = ()
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.criteria)
+
+    @property
+    def single(self) -> Any:
+        """The criterion when there is exactly one (``None`` otherwise)."""
+        return self.criteria[0] if len(self.criteria) == 1 else None
+
+    def taking(self, method: str, param: str) -> Iterator[Any]:
+        """The criteria with ``method`` whose ``param`` the user did not give."""
+        for criterion, given in zip(self.criteria, self.given, strict=True):
+            if hasattr(criterion, method) and param not in given:
+                yield criterion
+
+    def counted(self) -> Iterator[Any]:
+        """The criteria that take class counts (``set_class_counts``) the user did not give."""
+        return self.taking("set_class_counts", "class_counts")
 
 
-def counted_criteria(net: Any) -> Iterator[Any]:
-    """Criteria that take class counts (``set_class_counts``) the user did not give."""
-    for name, criterion in _criteria_of(net):
-        if hasattr(criterion, "set_class_counts") and (
-            "class_counts" not in net.get_params_for(name)
-        ):
-            yield criterion
+def criteria_of(net: Any) -> Criteria:
+    """The net's criteria, with the parameters the user gave each (the one reader of the net)."""
+    names = list(net._criteria)
+    return Criteria(
+        tuple(_unwrapped(getattr(net, name + "_", None)) for name in names),
+        tuple(frozenset(net.get_params_for(name)) for name in names),
+    )
 
 
-def criteria_of(net: Any) -> Iterator[Any]:
-    """Every criterion of the net, unwrapped."""
-    for _, criterion in _criteria_of(net):
-        yield criterion
-
-
-def give_class_counts(net: Any, counts: np.ndarray, classes: np.ndarray | None) -> None:
+def give_class_counts(criteria: Criteria, counts: np.ndarray, classes: np.ndarray | None) -> None:
     """Hand the training part's class counts to every criterion that takes them."""
-    for criterion in counted_criteria(net):
+    for criterion in criteria.counted():
         if not len(counts):
             raise ValueError(
                 f"{type(criterion).__name__} needs the class counts of the training "
@@ -75,32 +111,29 @@ def give_class_counts(net: Any, counts: np.ndarray, classes: np.ndarray | None) 
         criterion.set_class_counts(counts)
 
 
-def give_label_counts(net: Any, counts: np.ndarray, n_samples: int) -> None:
+def give_label_counts(criteria: Criteria, counts: np.ndarray, n_samples: int) -> None:
     """Hand a multi-label training part's positives per label to the losses that take them."""
-    for name, criterion in _criteria_of(net):
-        if hasattr(criterion, "set_label_counts") and (
-            "label_counts" not in net.get_params_for(name)
-        ):
-            criterion.set_label_counts(counts, n_samples)
+    for criterion in criteria.taking("set_label_counts", "label_counts"):
+        criterion.set_label_counts(counts, n_samples)
 
 
-def give_training_mix(net: Any, mix: np.ndarray) -> None:
+def give_training_mix(criteria: Criteria, mix: np.ndarray) -> None:
     """This epoch's class mix as the loss sees it, to criteria that adjust for it."""
-    for _, criterion in _criteria_of(net):
+    for criterion in criteria:
         if hasattr(criterion, "set_training_mix"):
             # a class the loss never sees keeps a tiny positive share (never a target)
             criterion.set_training_mix(np.maximum(mix, 1e-12 * mix.max()))
 
 
-def loss_class_weights(net: Any, n_outputs: int, *, per_label: bool) -> np.ndarray | None:
+def loss_class_weights(criterion: Any, n_outputs: int, *, per_label: bool) -> np.ndarray | None:
     """How the criterion itself weighs the classes, for the class mix training saw.
 
     One weight per class's rows (a torch loss's ``weight``, ``FocalLoss``'s
     α) or, ``per_label``, per label the weight of its positives over its
     negatives (``BCEWithLogitsLoss``'s ``pos_weight``, ``MultiLabelFocalLoss``'s
-    α). ``None`` when the criterion weighs every class alike.
+    α). ``None`` when the criterion weighs every class alike (or there is
+    no single criterion, ``criterion=None``).
     """
-    criterion = single_criterion(net)
     if criterion is None:
         return None
     if hasattr(criterion, "class_mix_weights"):
@@ -128,12 +161,6 @@ def loss_class_weights(net: Any, n_outputs: int, *, per_label: bool) -> np.ndarr
             f"{name} must be finite and non-negative; got {weights[i]!r} for {what} {i}."
         )
     return None if np.all(weights == weights[0]) and not per_label else weights
-
-
-def single_criterion(net: Any) -> Any:
-    """The net's criterion when it has exactly one (``None`` otherwise)."""
-    criteria = [criterion for _, criterion in _criteria_of(net)]
-    return criteria[0] if len(criteria) == 1 else None
 
 
 @contextlib.contextmanager

@@ -34,7 +34,7 @@ from skorch.dataset import Dataset as SkorchDataset
 from skorch.utils import is_dataset
 
 from . import _parallel
-from ._criteria import per_sample, weighted_loss, weights_of_batch
+from ._criteria import criteria_of, per_sample, weighted_loss, weights_of_batch
 from ._inputs import (
     FitData,
     default_module_sizes,
@@ -152,7 +152,13 @@ class WeightedSamplingNet:
     # -- fitting ---------------------------------------------------------------
     def _fit(self, X, y, sample_weight, fit_params, *, method, reset, classes=None):
         self.check_training_readiness()
-        levers = check_params(self, sample_weight_given=sample_weight is not None)
+        params = self.get_params(deep=False)
+        levers = check_params(
+            params,
+            caller=type(self).__name__,
+            loss_lever=self.loss_lever,
+            sample_weight_given=sample_weight is not None,
+        )
         if get_config()["enable_metadata_routing"]:
             process_routing(self, method, **fit_params)  # unrequested metadata: refused now
         data = fit_data(
@@ -176,8 +182,15 @@ class WeightedSamplingNet:
             with seeded_torch(seed, self.device) if fixed else contextlib.nullcontext():
                 if reset:
                     self.initialize()
-                check_class_mix_callback(self, data.sample_weight is not None)
-                check_correctable(self)
+                criteria = criteria_of(self)
+                check_class_mix_callback(
+                    find_class_mix(self) is not None,
+                    params,
+                    criteria,
+                    loss_lever=self.loss_lever,
+                    sample_weight_given=data.sample_weight is not None,
+                )
+                check_correctable(criteria, params)
                 data.seed = _parallel.shared_seed(fit_seed(None) if seed is None else seed)
                 with _parallel.data_parallel(self):
                     NeuralNet.partial_fit(self, X, y, _routing_method=method, **fit_params)
@@ -251,7 +264,15 @@ class WeightedSamplingNet:
             loader = ordered_loader(iterator, dataset, kwargs, batch_size)
             return super().get_iterator(dataset) if loader is None else loader
         data = self._fit_data
-        plan = mix.start(self, training_part(self, data, dataset), *data.levers)
+        plan = mix.start(
+            training_part(data, dataset, output_labels(self)),
+            *data.levers,
+            criteria=criteria_of(self),
+            history=self.history,
+            max_epochs=self.max_epochs,
+            batch_size=batch_size,
+            sample_weight_in=self.sample_weight_in,
+        )
         return training_loader(iterator, dataset, kwargs, batch_size, plan)
 
     def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):

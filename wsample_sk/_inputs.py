@@ -458,8 +458,11 @@ def fit_data(
     )
 
 
-def training_part(net: Any, data: FitData, dataset_train: Any) -> TrainingPart:
+def training_part(data: FitData, dataset_train: Any, classes: np.ndarray | None) -> TrainingPart:
     """The validated labels and weights of the training part's rows (during fit).
+
+    ``classes``: the model's output labels (``None`` for a multi-label or
+    continuous target).
 
     Raises when a lever needs per-row data and ``train_split`` did not
     return a ``Subset`` of the dataset it was given.
@@ -484,7 +487,7 @@ def training_part(net: Any, data: FitData, dataset_train: Any) -> TrainingPart:
         len(dataset_train),
         labels=part(data.labels),
         codes=part(data.codes),
-        classes=output_labels(net),
+        classes=classes,
         sample_weight=part(data.sample_weight),
         seed=data.seed,
         indicator=part(data.indicator),

@@ -20,9 +20,9 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_parameter_constraints,
 )
+from skorch.utils import params_for
 
-from ._criteria import counted_criteria, single_criterion
-from ._schedule import find_class_mix
+from ._criteria import Criteria
 from ._validation import check_count
 from .sampling import BatchComposition, check_class_weight, check_sampling
 
@@ -124,43 +124,50 @@ def _check_numbers(params: dict) -> None:
             raise ValueError(f"{name} must be finite; got {value!r}.")
 
 
-def _draws_decided_by_user(net: Any) -> str | None:
-    kwargs = net.get_params_for("iterator_train")
+def _draws_decided_by_user(params: dict) -> str | None:
+    kwargs = params_for("iterator_train", params)
     for key in ("sampler", "batch_sampler"):
         if kwargs.get(key) is not None:
             return f"iterator_train__{key}"
     return None
 
 
-def check_params(net: Any, *, sample_weight_given: bool) -> tuple[Any, Any]:
+def check_params(
+    params: dict, *, caller: str, loss_lever: str, sample_weight_given: bool
+) -> tuple[Any, Any]:
     """Validate the parameters for one fit; return the canonical ``sampling`` and
-    ``class_weight`` specs."""
-    params = net.get_params(deep=False)
+    ``class_weight`` (a regressor's ``target_weight``) specs.
+
+    ``params`` is the estimator's ``get_params(deep=False)`` (sub-parameters
+    such as ``sampling__beta`` included), ``caller`` its class name and
+    ``loss_lever`` the name of its loss weights.
+    """
     _check_numbers(params)
     constraints = {k: v for k, v in PARAMETER_CONSTRAINTS.items() if k in params}
-    validate_parameter_constraints(constraints, params, caller_name=type(net).__name__)
+    validate_parameter_constraints(constraints, params, caller_name=caller)
     for prefix in ("iterator_train", "iterator_valid"):
-        size = net.get_params_for(prefix).get("batch_size")
+        size = params_for(prefix, params).get("batch_size")
         if size is not None and not (type(size) is int and size == -1):
             check_count(size, f"{prefix}__batch_size")
-    sampling = check_sampling(net.sampling, **net.get_params_for("sampling"))
-    lever = net.loss_lever  # class_weight, or a regressor's target_weight
-    class_weight = check_class_weight(getattr(net, lever), name=lever, **net.get_params_for(lever))
-    user = _draws_decided_by_user(net)
+    sampling = check_sampling(params["sampling"], **params_for("sampling", params))
+    class_weight = check_class_weight(
+        params[loss_lever], name=loss_lever, **params_for(loss_lever, params)
+    )
+    user = _draws_decided_by_user(params)
     if user is not None:
         if sampling is not None:
             raise ValueError(
-                f"{user} and sampling={net.sampling!r} both decide which rows are drawn; "
-                f"drop one of them (class_weight= and sample_weight_in='loss' work with "
-                f"{user})."
+                f"{user} and sampling={params['sampling']!r} both decide which rows are "
+                f"drawn; drop one of them ({loss_lever}= and sample_weight_in='loss' work "
+                f"with {user})."
             )
-        if sample_weight_given and net.sample_weight_in == "sampling":
+        if sample_weight_given and params["sample_weight_in"] == "sampling":
             raise ValueError(
                 f"{user} decides which rows are drawn, so sample_weight cannot weight the "
                 "draws; pass sample_weight_in='loss' to weight the loss instead."
             )
     if isinstance(sampling, BatchComposition):
-        size = net.get_params_for("iterator_train").get("batch_size", net.batch_size)
+        size = params_for("iterator_train", params).get("batch_size", params["batch_size"])
         if size == -1 and not sampling.pk:
             raise ValueError(
                 f"sampling={sampling!r} needs a batch size of at least 1; skorch's "
@@ -184,26 +191,34 @@ def check_labels_known(
             )
 
 
-def check_correctable(net: Any) -> None:
+def check_correctable(criteria: Criteria, params: dict) -> None:
     """``proba_correction`` / ``logit_adjustment`` with a loss whose mix cannot be undone:
     an error when fit starts, not at the first prediction."""
-    reason = getattr(single_criterion(net), "uncorrectable_mix", None)
+    reason = getattr(criteria.single, "uncorrectable_mix", None)
     for name in ("proba_correction", "logit_adjustment"):
-        if reason and getattr(net, name, None) is not None:
+        if reason and params.get(name) is not None:
             raise ValueError(f"{name} cannot undo the class mix of training: {reason}.")
 
 
-def check_class_mix_callback(net: Any, sample_weight_given: bool) -> None:
+def check_class_mix_callback(
+    has_callback: bool,
+    params: dict,
+    criteria: Criteria,
+    *,
+    loss_lever: str,
+    sample_weight_given: bool,
+) -> None:
     """A lever needs the class-mix callback: a clear error if it was removed."""
-    if find_class_mix(net) is not None:
+    if has_callback:
         return
+    counted = [type(c).__name__ for c in criteria.counted()]
     levers = {
-        "sampling": net.sampling is not None,
-        net.loss_lever: getattr(net, net.loss_lever) is not None,
+        "sampling": params["sampling"] is not None,
+        loss_lever: params[loss_lever] is not None,
         "sample_weight": sample_weight_given,
-        "proba_correction": getattr(net, "proba_correction", None) is not None,
-        "logit_adjustment": getattr(net, "logit_adjustment", None) is not None,
-        f"criterion={type(net.criterion_).__name__}": any(counted_criteria(net)),
+        "proba_correction": params.get("proba_correction") is not None,
+        "logit_adjustment": params.get("logit_adjustment") is not None,
+        f"criterion={counted[0] if counted else ''}": bool(counted),
     }
     used = [name for name, on in levers.items() if on]
     if used:

@@ -19,7 +19,7 @@ import numpy as np
 from scipy.special import expit, logit
 from skorch.callbacks import Checkpoint, EarlyStopping
 
-from ._criteria import single_criterion
+from ._criteria import criteria_of
 from ._labels import output_labels
 
 __all__ = [
@@ -143,7 +143,7 @@ class Correction:
 
 def correction_of(net: Any) -> Correction:
     """The :class:`Correction` of a fitted (or restored) estimator."""
-    criterion = single_criterion(net)
+    criterion = criteria_of(net).single
     nonlinearity = net.predict_nonlinearity
     unloaded = None
     if getattr(criterion, "training_mix", False) is None:  # a fresh LogitAdjustedLoss

@@ -28,6 +28,7 @@ from typing import Any
 from skorch.callbacks import Callback
 
 from . import _parallel
+from ._criteria import Criteria
 from ._epoch_plan import EpochPlan, TrainingPart
 from ._strategies import first_weighted_epoch
 from ._validation import check_count
@@ -66,6 +67,8 @@ class ClassMixSchedule(Callback):
     ----------
     plan_ : EpochPlan or None
         The running fit's plan (``None`` outside ``fit``).
+    criteria_ : Criteria or None
+        The running fit's criteria, fed every epoch (``None`` outside ``fit``).
 
     Examples
     --------
@@ -90,6 +93,7 @@ class ClassMixSchedule(Callback):
         if self.epochs is not None:
             check_count(self.epochs, "callbacks__class_mix__epochs")
         self.plan_: EpochPlan | None = None
+        self.criteria_: Criteria | None = None
         self.first_epoch_: int = 0
         return self
 
@@ -98,29 +102,43 @@ class ClassMixSchedule(Callback):
         self.first_epoch_ = len(net.history)
 
     def start(
-        self, net: Any, part: TrainingPart, sampling: Any = None, loss_weights: Any = None
+        self,
+        part: TrainingPart,
+        sampling: Any = None,
+        loss_weights: Any = None,
+        *,
+        criteria: Criteria,
+        history: Any,
+        max_epochs: int,
+        batch_size: int,
+        sample_weight_in: str,
     ) -> EpochPlan:
-        """Build this fit's plan from the training part and the canonical specs of
-        ``sampling`` and the loss weights (the estimator calls this once)."""
-        epochs_done = len(net.history)
-        recorded = [row["class_mix_epochs"] for row in net.history if "class_mix_epochs" in row]
+        """Build this fit's plan (the estimator calls this once, before the first epoch).
+
+        From the training part, the canonical specs of ``sampling`` and the
+        loss weights, the net's criteria (fed with what they need of the
+        training part, and every epoch with its mix), the history so far
+        (a continued fit continues its schedule), the fit's ``max_epochs``,
+        the training batch size and ``sample_weight_in``.
+        """
+        epochs_done = len(history)
+        recorded = [row["class_mix_epochs"] for row in history if "class_mix_epochs" in row]
         if self.epochs is not None:
             length = self.epochs
         else:
-            length = recorded[-1] if recorded else epochs_done + net.max_epochs
-        size = net.get_params_for("iterator_train").get("batch_size", net.batch_size)
-        self.kind_ = part.kind
+            length = recorded[-1] if recorded else epochs_done + max_epochs
+        self.kind_, self.criteria_ = part.kind, criteria
         self.plan_ = part.kind.plan(
             part,
             sampling,
             loss_weights,
-            sample_weight_in=net.sample_weight_in,
+            sample_weight_in=sample_weight_in,
             length=length,
-            batch_size=size,
+            batch_size=batch_size,
             world=_parallel.world(),
         )
         self.plan_.warn_unreachable()
-        part.kind.feed_criteria(net, self.plan_)
+        part.kind.feed_criteria(criteria, self.plan_)
         self.plan_.warn_on_double_correction()
         self._warn_if_over(epochs_done, recorded)
         return self.plan_
@@ -146,7 +164,7 @@ class ClassMixSchedule(Callback):
         if self.plan_ is None:
             return
         self.plan_.begin_epoch(len(net.history) - 1)
-        self.kind_.begin_epoch(net, self.plan_)
+        self.kind_.begin_epoch(self.criteria_, self.plan_)
 
     def on_epoch_end(self, net: Any, **kwargs: Any) -> None:
         if self.plan_ is None:
@@ -157,6 +175,7 @@ class ClassMixSchedule(Callback):
 
     def on_train_end(self, net: Any, X: Any = None, y: Any = None, **kwargs: Any) -> None:
         plan, self.plan_ = self.plan_, None  # predict and resume read history and criteria
+        self.criteria_ = None
         if plan is None:
             return
         trained = len(net.history) - self.first_epoch_
@@ -185,7 +204,7 @@ class ClassMixSchedule(Callback):
     def __getstate__(self) -> dict:
         # a net pickled during fit (Checkpoint(f_pickle=...)) leaves the plan behind
         state = dict(self.__dict__)
-        state["plan_"] = None
+        state["plan_"] = state["criteria_"] = None
         return state
 
 

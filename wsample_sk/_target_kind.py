@@ -31,12 +31,12 @@ import torch
 
 from ._continuous_plan import ContinuousPlan
 from ._criteria import (
+    Criteria,
     criteria_of,
     give_class_counts,
     give_label_counts,
     give_training_mix,
     loss_class_weights,
-    single_criterion,
 )
 from ._epoch_plan import EpochPlan, TrainingPart
 from ._labels import IndicatorCodec, TargetCodec, ValueCodec
@@ -89,16 +89,16 @@ class TargetKind:
         """The fit's plan of the class mix."""
         return self.plan_class(part, sampling, class_weight, **kwargs)
 
-    def feed_criteria(self, net: Any, plan: EpochPlan) -> None:
+    def feed_criteria(self, criteria: Criteria, plan: EpochPlan) -> None:
         """Give the criteria what they need of the training part; count their own class
         weights in the plan's record of the mix."""
         raise NotImplementedError
 
-    def begin_epoch(self, net: Any, plan: EpochPlan) -> None:
+    def begin_epoch(self, criteria: Criteria, plan: EpochPlan) -> None:
         """Per epoch, what the criteria need of the epoch's mix."""
 
     # -- prediction ------------------------------------------------------------
-    def nonlinearity(self, net: Any, criterion: Any, inferred: Any) -> Any:
+    def nonlinearity(self, criterion: Any, inferred: Any) -> Any:
         """``predict_proba``'s nonlinearity for ``predict_nonlinearity="auto"``."""
         raise NotImplementedError
 
@@ -120,23 +120,23 @@ class _SingleLabel(TargetKind):
     def codec(self, classes: np.ndarray | None) -> TargetCodec:
         return TargetCodec(classes)
 
-    def feed_criteria(self, net: Any, plan: EpochPlan) -> None:
-        for criterion in criteria_of(net):
+    def feed_criteria(self, criteria: Criteria, plan: EpochPlan) -> None:
+        for criterion in criteria:
             if getattr(criterion, "multi_label", False):
                 raise ValueError(
                     f"{type(criterion).__name__} is a multi-label loss; y holds one label per "
                     "row (pass a 0/1 indicator matrix, or a single-label criterion)."
                 )
-        give_class_counts(net, plan.class_counts, plan.classes)
+        give_class_counts(criteria, plan.class_counts, plan.classes)
         if len(plan.class_counts):
             n = len(plan.class_counts)
-            plan.weigh_classes_in_loss(loss_class_weights(net, n, per_label=False))
+            plan.weigh_classes_in_loss(loss_class_weights(criteria.single, n, per_label=False))
 
-    def begin_epoch(self, net: Any, plan: EpochPlan) -> None:
+    def begin_epoch(self, criteria: Criteria, plan: EpochPlan) -> None:
         if len(plan.sampling_prior):
-            give_training_mix(net, np.asarray(plan.sampling_prior))
+            give_training_mix(criteria, np.asarray(plan.sampling_prior))
 
-    def nonlinearity(self, net: Any, criterion: Any, inferred: Any) -> Any:
+    def nonlinearity(self, criterion: Any, inferred: Any) -> Any:
         if getattr(criterion, "takes_logits", False):
             # the probabilities the loss models (LDAM: of its scaled logits)
             return getattr(criterion, "probabilities", partial(torch.softmax, dim=-1))
@@ -161,18 +161,19 @@ class _MultiLabel(TargetKind):
     def default_criterion(self, criterion: Any) -> Any:
         return torch.nn.BCEWithLogitsLoss if criterion is torch.nn.CrossEntropyLoss else criterion
 
-    def feed_criteria(self, net: Any, plan: EpochPlan) -> None:
-        for criterion in criteria_of(net):
+    def feed_criteria(self, criteria: Criteria, plan: EpochPlan) -> None:
+        for criterion in criteria:
             if hasattr(criterion, "set_class_counts"):
                 raise ValueError(
                     f"{type(criterion).__name__} takes one label per row; y is a multi-label "
                     "indicator (use BCEWithLogitsLoss or a multi-label loss of "
                     "wsample_sk.losses)."
                 )
-        give_label_counts(net, plan.class_counts, plan.n)
-        plan.weigh_classes_in_loss(loss_class_weights(net, len(plan.class_counts), per_label=True))
+        give_label_counts(criteria, plan.class_counts, plan.n)
+        n = len(plan.class_counts)
+        plan.weigh_classes_in_loss(loss_class_weights(criteria.single, n, per_label=True))
 
-    def nonlinearity(self, net: Any, criterion: Any, inferred: Any) -> Any:
+    def nonlinearity(self, criterion: Any, inferred: Any) -> Any:
         return getattr(criterion, "probabilities", torch.sigmoid)
 
     def probabilities(self, fix: Correction, raw: Any) -> np.ndarray:
@@ -218,8 +219,8 @@ class _Continuous(TargetKind):
             )
         return y_true
 
-    def feed_criteria(self, net: Any, plan: EpochPlan) -> None:
-        for criterion in criteria_of(net):
+    def feed_criteria(self, criteria: Criteria, plan: EpochPlan) -> None:
+        for criterion in criteria:
             classifying = isinstance(criterion, _CLASSIFICATION_LOSSES) or any(
                 hasattr(criterion, name) for name in ("set_class_counts", "set_label_counts")
             )
@@ -229,7 +230,7 @@ class _Continuous(TargetKind):
                     "target (use MSELoss, L1Loss, HuberLoss or wsample_sk.losses.BalancedMSELoss)."
                 )
 
-    def nonlinearity(self, net: Any, criterion: Any, inferred: Any) -> Any:
+    def nonlinearity(self, criterion: Any, inferred: Any) -> Any:
         return inferred
 
 
@@ -283,7 +284,7 @@ def fitted_kind(net: Any, *, guess: bool = True) -> TargetKind | None:
         return KINDS[name]
     if not guess:
         return None
-    criterion = single_criterion(net)
+    criterion = criteria_of(net).single
     multi = isinstance(criterion, torch.nn.BCEWithLogitsLoss) or bool(
         getattr(criterion, "multi_label", False)
     )
