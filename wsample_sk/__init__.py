@@ -3,8 +3,8 @@
 Every public name has one import path:
 
 * ``wsample_sk``: the estimators :class:`WeightedSamplingClassifier` and
-  :class:`WeightedSamplingRegressor`, the samplers, per-row weights and
-  weight validation;
+  :class:`WeightedSamplingRegressor`, the samplers, the weighted stream
+  :class:`WeightedStream`, per-row weights and weight validation;
 * ``wsample_sk.sampling``: every form of ``sampling=`` and ``class_weight=``
   (:class:`~wsample_sk.sampling.WeightedDraws`,
   :class:`~wsample_sk.sampling.ClassQuotas`,
@@ -30,7 +30,7 @@ probabilities), ``_samplers``, ``_stratified`` (exact class quotas),
 ``_labels``, ``_seeding`` and ``_parallel``; ``_multilabel`` (draws over label
 sets) and ``_multilabel_plan`` (the class mix of a multi-label fit);
 ``_density`` (target densities) and ``_continuous_plan`` (the mix of a fit on
-a continuous target).
+a continuous target); ``_stream`` (weighted sampling of an ``IterableDataset``).
 """
 
 from ._classifier import WeightedSamplingClassifier
@@ -44,6 +44,7 @@ from ._samplers import (
 )
 from ._strategies import class_sampling_distribution, compute_sampling_weights
 from ._stratified import BalancedBatchSampler, StratifiedSampler
+from ._stream import WeightedStream
 from ._validation import check_sampling_weights
 
 __version__ = "0.4.0"
@@ -58,6 +59,7 @@ __all__ = [
     "WeightedSampler",
     "WeightedSamplingClassifier",
     "WeightedSamplingRegressor",
+    "WeightedStream",
     "check_sampling_weights",
     "class_aware_row_probabilities",
     "class_sampling_distribution",

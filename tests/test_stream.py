@@ -1,0 +1,209 @@
+"""WeightedStream: weighted sampling of an IterableDataset (copies, shards, resume)."""
+
+import itertools
+from collections import Counter
+
+import numpy as np
+import pytest
+import torch
+from scipy import stats
+from torch.utils.data import DataLoader, IterableDataset
+
+from wsample_sk import WeightedStream, _parallel
+from wsample_sk import _stream as stream_module
+
+
+def rows(n):
+    return [(i, i % 4 == 0) for i in range(n)]
+
+
+def emitted_counts(stream, n):
+    counts = np.zeros(n, dtype=int)
+    for i, _ in stream:
+        counts[i] += 1
+    return counts
+
+
+# -- copies ---------------------------------------------------------------------------------
+def test_copies_are_proportional_to_the_weights_with_power():
+    n = 6000
+    weight = {0: 1.0, 1: 3.0, 2: 0.5}  # by i % 3
+    stream = WeightedStream(rows(n), weight=lambda row: weight[row[0] % 3], seed=0)
+    counts = emitted_counts(stream, n)
+    per_class = [counts[k::3].sum() for k in range(3)]
+    expected = np.array([1.0, 3.0, 0.5]) / 4.5 * sum(per_class)
+    assert stats.chisquare(per_class, expected).pvalue > 1e-3
+    # the naive "one copy each" is rejected outright
+    assert stats.chisquare(per_class, [sum(per_class) / 3] * 3).pvalue < 1e-12
+    # every row: the floor or the ceiling of its expected count (weight / mean weight so far)
+    w = np.array([weight[i % 3] for i in range(n)])
+    c = w / (np.cumsum(w) / np.arange(1, n + 1))
+    assert ((counts >= np.floor(c + 1e-9)) & (counts <= np.ceil(c - 1e-9))).all()
+
+
+def test_alternating_weights_do_not_alias():
+    n = 4000  # weights 1, 2, 1, 2, ...: expected copies 2/3 and 4/3, rounded at random
+    stream = WeightedStream(rows(n), weight=lambda row: 1.0 + row[0] % 2, seed=1)
+    counts = emitted_counts(stream, n)
+    light, heavy = counts[0::2][50:], counts[1::2][50:]
+    assert set(light) <= {0, 1} and set(heavy) <= {1, 2}
+    assert abs((light == 0).mean() - 1 / 3) < 0.04 and abs((heavy == 2).mean() - 1 / 3) < 0.04
+    # independent of position: no pattern between neighbours
+    pairs = Counter(zip(light[:-1], light[1:], strict=True))
+    assert (
+        stats.chi2_contingency([[pairs[0, 0], pairs[0, 1]], [pairs[1, 0], pairs[1, 1]]]).pvalue
+        > 1e-3
+    )
+
+
+def test_constant_weights_give_every_row_once_shuffled_within_the_buffer():
+    n = 1000
+    order = [i for i, _ in WeightedStream(rows(n), weight=lambda row: 0.1, buffer_size=50, seed=0)]
+    assert sorted(order) == list(range(n)) and order != list(range(n))
+    assert max(abs(pos - i) for pos, i in enumerate(order)) < 3 * n  # a bounded shuffle
+    again = [i for i, _ in WeightedStream(rows(n), weight=lambda row: 0.1, buffer_size=50, seed=0)]
+    assert order == again  # seeded
+    s = WeightedStream(rows(n), buffer_size=50, seed=0)
+    s.set_epoch(1)
+    assert [i for i, _ in s] != order  # a new epoch: a new order
+
+
+def test_constant_weights_with_two_workers_give_exactly_one_pass():
+    stream = WeightedStream(rows(500), seed=3, buffer_size=16)
+    loader = DataLoader(stream, batch_size=32, num_workers=2)
+    seen = sorted(int(i) for batch, _ in loader for i in batch)
+    assert seen == list(range(500))
+
+
+def test_balanced_class_shares_come_out_equal_known_or_estimated():
+    n = 8000  # class True is 1 row in 4
+    known = WeightedStream(rows(n), label=lambda r: r[1], sampling="balanced",
+                           class_counts={True: 1, False: 3}, seed=0)  # fmt: skip
+    estimated = WeightedStream(rows(n), label=lambda r: r[1], sampling="balanced", seed=0)
+    for stream in (known, estimated):
+        drawn = np.array([label for _, label in stream])
+        assert abs(drawn.mean() - 0.5) < 0.02 and abs(len(drawn) - n) < 0.05 * n
+    sqrt = np.array([label for _, label in WeightedStream(rows(n), label=lambda r: r[1],
+                     sampling="sqrt", class_counts={True: 1, False: 3}, seed=0)])  # fmt: skip
+    assert abs(sqrt.mean() - 1 / (1 + 3**0.5)) < 0.02  # (1/4)^.5 : (3/4)^.5 of the draws
+
+
+def test_memory_is_the_buffer():
+    stream = WeightedStream(rows(3000), weight=lambda r: 1.0 + 9.0 * r[1], buffer_size=64, seed=0)
+    it = iter(stream)
+    for _ in range(2000):
+        next(it)
+        assert len(stream.state_dict()["buffer"]) <= 64
+
+
+# -- resuming -------------------------------------------------------------------------------
+def make(**kw):
+    return WeightedStream(rows(700), weight=lambda r: 1.0 + 4.0 * r[1], buffer_size=40, seed=5,
+                          **kw)  # fmt: skip
+
+
+@pytest.mark.parametrize("stop", [0, 1, 37, 300, 690, -10])  # -10: while the buffer drains
+@pytest.mark.parametrize("length", [None, 1500])  # 1500 rows: more than one reading
+def test_an_interrupted_and_resumed_pass_equals_the_uninterrupted_one(stop, length):
+    whole = list(make(length=length))
+    stop = stop % len(whole)
+    first = make(length=length)
+    it = iter(first)
+    head = [next(it) for _ in range(stop)]
+    state = first.state_dict()
+    resumed = make(length=length)
+    resumed.load_state_dict(state)
+    assert head + list(resumed) == whole
+    assert len(whole) == (length or len(whole))
+
+
+def test_state_is_checked_when_loaded():
+    stream = make()
+    with pytest.raises(ValueError, match="not the state of a WeightedStream"):
+        stream.load_state_dict({"epoch": 0})
+    it = iter(make())
+    next(it)
+    other = make(length=800)
+    other.load_state_dict(make().state_dict())  # a pass not begun: just its epoch
+    assert len(list(other)) == 800
+    taken = iter(first := make())
+    next(taken)
+    state = first.state_dict()
+    wrong = make(length=900)
+    wrong.load_state_dict(state)
+    with pytest.raises(ValueError, match="resume with the same workers, ranks and length"):
+        iter(wrong)
+
+
+def test_resumes_through_statefuldataloader_with_two_workers():
+    from torchdata.stateful_dataloader import StatefulDataLoader
+
+    def loader(stream):
+        return StatefulDataLoader(stream, batch_size=10, num_workers=2)
+
+    whole = [b[0].tolist() for b in loader(make())]
+    first = loader(make())
+    head = [b[0].tolist() for b in itertools.islice(first, 23)]
+    state = first.state_dict()
+    second = loader(make())
+    second.load_state_dict(state)
+    tail = [b[0].tolist() for b in second]
+    assert head + tail == whole
+
+
+# -- shards and ranks -----------------------------------------------------------------------
+def test_ranks_need_a_length_and_yield_the_same_rows(monkeypatch):
+    monkeypatch.setattr(_parallel, "world", lambda: (2, 0))
+    with pytest.raises(ValueError, match="pass length="):
+        iter(WeightedStream(rows(100), seed=0))
+    per_rank = []
+    for rank in (0, 1):
+        monkeypatch.setattr(_parallel, "world", lambda rank=rank: (2, rank))
+        stream = WeightedStream(rows(1000), weight=lambda r: 1.0 + r[1], seed=0, length=1000)
+        per_rank.append([i for i, _ in stream])
+        assert len(per_rank[-1]) == len(stream) == 500
+    assert not {i % 2 for i in per_rank[0]} & {i % 2 for i in per_rank[1]}  # every 2nd row each
+
+
+class Shards(IterableDataset):
+    """A source that shards itself by worker (as WebDataset's split_by_worker)."""
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        k, s = (info.num_workers, info.id) if info else (1, 0)
+        return iter([(i, False) for i in range(s, 200, k)])
+
+
+def test_a_source_that_shards_itself_is_not_sharded_again():
+    loader = DataLoader(WeightedStream(Shards(), sharded_source=True, seed=0), batch_size=8,
+                        num_workers=2)  # fmt: skip
+    assert sorted(int(i) for batch, _ in loader for i in batch) == list(range(200))
+
+
+# -- errors ---------------------------------------------------------------------------------
+def test_bad_input_is_named():
+    with pytest.raises(TypeError, match="one-shot iterator"):
+        WeightedStream(iter(rows(3)))
+    with pytest.raises(ValueError, match="label and sampling go together"):
+        WeightedStream(rows(3), label=lambda r: r[1])
+    with pytest.raises(ValueError, match="class False has 0"):
+        WeightedStream(rows(3), label=lambda r: r[1], sampling="balanced",
+                       class_counts={True: 1, False: 0})  # fmt: skip
+    bad = WeightedStream(rows(10), weight=lambda r: float("nan") if r[0] == 7 else 1.0)
+    with pytest.raises(ValueError, match="row 7 gave nan"):
+        list(bad)
+    unknown = WeightedStream(rows(10), label=lambda r: r[1], sampling="balanced",
+                             class_counts={True: 1})  # fmt: skip
+    with pytest.raises(ValueError, match="Row 1 has label False, which class_counts does not"):
+        list(unknown)
+    with pytest.raises(ValueError, match="buffer_size"):
+        WeightedStream(rows(3), buffer_size=0)
+
+
+def test_a_generator_function_is_a_source_read_again_every_pass():
+    def source():
+        yield from rows(30)
+
+    stream = WeightedStream(source, seed=0)
+    assert sorted(i for i, _ in stream) == sorted(i for i, _ in stream) == list(range(30))
+    assert stream_module._BLOCK >= 1024  # uniform numbers are drawn in blocks
