@@ -207,3 +207,59 @@ def test_a_generator_function_is_a_source_read_again_every_pass():
     stream = WeightedStream(source, seed=0)
     assert sorted(i for i, _ in stream) == sorted(i for i, _ in stream) == list(range(30))
     assert stream_module._BLOCK >= 1024  # uniform numbers are drawn in blocks
+
+
+# -- the estimators on a stream ---------------------------------------------------------------
+@pytest.fixture(scope="module")
+def rare():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1500, 5)).astype("f4")
+    return X, (X[:, 0] > 1.0).astype(int)  # 1 row in 6 of class 1
+
+
+def test_the_classifier_trains_on_a_balanced_stream(rare):
+    from sklearn.metrics import balanced_accuracy_score
+
+    from wsample_sk import WeightedSamplingClassifier
+
+    X, y = rare
+    stream = WeightedStream(list(zip(X, y, strict=True)), label=lambda r: int(r[1]),
+                            sampling="balanced", seed=0)  # fmt: skip
+    clf = WeightedSamplingClassifier(classes=[0, 1], max_epochs=4, random_state=0).fit(stream)
+    plain = WeightedSamplingClassifier(max_epochs=4, random_state=0).fit(X, y)
+    assert stream.epoch == 3  # set_epoch every epoch: new copies, new order
+    assert (
+        balanced_accuracy_score(y, clf.predict(X))
+        > balanced_accuracy_score(y, plain.predict(X)) + 0.1
+    )
+    assert clf.predict_proba(X).shape == (len(X), 2) and clf.target_kind_ == "single-label"
+    clf.partial_fit(stream)  # continues on the same stream
+    assert len(clf.history) == 8
+
+
+def test_the_estimators_say_what_a_stream_needs(rare):
+    from wsample_sk import WeightedSamplingClassifier, WeightedSamplingRegressor
+
+    X, y = rare
+    stream = WeightedStream(list(zip(X, y, strict=True)), seed=0)
+    for params, match in [
+        (dict(sampling="balanced"), "Weigh them in the stream instead: WeightedStream"),
+        (dict(class_weight="balanced"), "class_weight=.* a stream's rows come as"),
+        (dict(train_split=5), "pass train_split=None"),
+        (dict(classes=None), r"pass classes=\[...\]"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            WeightedSamplingClassifier(**{"classes": [0, 1], **params}, max_epochs=1).fit(stream)
+    net = WeightedSamplingClassifier(classes=[0, 1], max_epochs=1)
+    with pytest.raises(ValueError, match="so y must be None"):
+        net.fit(stream, y)
+    with pytest.raises(ValueError, match="weigh them in the stream"):
+        net.fit(stream, None, sample_weight=np.ones(len(y)))
+    with pytest.raises(ValueError, match=r"yields \(input, target\) rows; its first row is"):
+        net.fit(WeightedStream([1.0, 2.0]))
+    values = WeightedStream([(x, np.float32(2 * x[0])) for x in X], seed=0)
+    reg = WeightedSamplingRegressor(max_epochs=3, random_state=0).fit(values)
+    assert reg.predict(X).shape == (len(X),)
+    tags = WeightedStream([(x, (x[:3] > 0).astype("f4")) for x in X], seed=0)  # 3 labels a row
+    multi = WeightedSamplingClassifier(max_epochs=1, random_state=0).fit(tags)
+    assert multi.target_kind_ == "multi-label" and multi.predict(X).shape == (len(X), 3)

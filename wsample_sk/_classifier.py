@@ -183,7 +183,7 @@ class WeightedSamplingClassifier(WeightedSamplingNet, NeuralNetClassifier):
         return tags
 
     # -- fitting ---------------------------------------------------------------
-    def fit(self, X: Any, y: Any, sample_weight: Any = None, **fit_params: Any):
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None, **fit_params: Any):
         """Initialise the network and train it on the chosen class mix.
 
         Parameters
@@ -191,10 +191,16 @@ class WeightedSamplingClassifier(WeightedSamplingNet, NeuralNetClassifier):
         X : array-like, tensor, sparse matrix, DataFrame, dict or Dataset
             Training data: arrays of any rank (tables, images, sequences),
             loaded a whole batch per indexing operation; a torch ``Dataset``
-            (with or without ``y``) goes through skorch's general path.
+            (with or without ``y``) goes through skorch's general path; a
+            stream (:class:`~wsample_sk.WeightedStream`, or any
+            ``IterableDataset`` of ``(input, target)`` rows) trains on its
+            rows as they come, weighted by the stream (the estimator's
+            levers do not apply; ``classes=`` and ``train_split=None`` are
+            needed; ``set_epoch`` is called every epoch).
         y : array-like of shape (n_samples,) or None
             Class labels (strings, ints or bools). May be ``None`` when ``X``
-            is a Dataset; class-level levers then need its targets readable.
+            is a Dataset (class-level levers then need its targets readable)
+            or a stream.
         sample_weight : array-like of shape (n_samples,), default=None
             Finite, non-negative weights, at least one positive; they need
             not sum to one. They multiply the draw weights (or the loss,

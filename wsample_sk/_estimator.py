@@ -51,6 +51,7 @@ from ._params import (
     check_correctable,
     check_labels_known,
     check_params,
+    check_stream_levers,
     reject_old_spellings,
     stored_privately,
 )
@@ -164,6 +165,8 @@ class WeightedSamplingNet:
         data = fit_data(
             self, X, y, sample_weight, reset=reset, classes=classes, kind=self.fixed_kind
         )
+        if data.stream:
+            check_stream_levers(*levers, names=("sampling", self.loss_lever))
         check_labels_known(data.known_targets, *levers, names=("sampling", self.loss_lever))
         data.levers = levers
         self.sampling_ = levers[0]
@@ -254,8 +257,8 @@ class WeightedSamplingNet:
         prediction iterate in order.
         """
         mix = find_class_mix(self) if training else None
-        if training and (mix is None or self._fit_data is None):
-            return super().get_iterator(dataset, training=training)
+        if training and (mix is None or self._fit_data is None or self._fit_data.stream):
+            return super().get_iterator(dataset, training=training)  # a stream: as it comes
         prefix = "iterator_train" if training else "iterator_valid"
         iterator = getattr(self, prefix)
         kwargs = self.get_params_for(prefix)
@@ -283,6 +286,8 @@ class WeightedSamplingNet:
         if self._fit_data is not None:
             epoch = len(self.history) - 1
             seed_torch(derive_seed(self._fit_data.seed, "torch", epoch), self.device)
+            if self._fit_data.stream and hasattr(dataset_train, "set_epoch"):
+                dataset_train.set_epoch(epoch)  # a WeightedStream: new copies, new order
 
     # -- the loss --------------------------------------------------------------
     def per_sample_loss(

@@ -24,6 +24,7 @@ from sklearn.utils.validation import column_or_1d, validate_data
 from skorch.dataset import Dataset as SkorchDataset
 from skorch.dataset import get_len
 from skorch.utils import data_from_dataset, is_dataset, is_pandas_ndframe, to_numpy
+from torch.utils.data import IterableDataset
 
 from ._epoch_plan import TrainingPart
 from ._labels import encode, output_labels
@@ -57,6 +58,7 @@ class FitData:
     kind: TargetKind = SINGLE_LABEL  # decided here, once
     levers: tuple = (None, None)  # the canonical sampling and loss-weight specs
     n_outputs: int | None = None  # a continuous target's columns, for the default MLP
+    stream: bool = False  # an IterableDataset: rows come in batches of the stream, unweighted here
 
     @property
     def known_targets(self) -> Any:
@@ -392,6 +394,8 @@ def fit_data(
     ``kind``: the estimator's fixed kind of target (a regressor's continuous
     values); ``None``: one label per row or, for a 2-D ``y``, a label indicator.
     """
+    if isinstance(X, IterableDataset):
+        return _stream_data(net, X, y, sample_weight, reset=reset, classes=classes, kind=kind)
     continuous = kind is CONTINUOUS
     if is_dataset(X):
         n = len(X)
@@ -455,6 +459,83 @@ def fit_data(
         indicator=indicator,
         kind=kind,
         n_outputs=n_outputs,
+    )
+
+
+def _stream_data(
+    net: Any,
+    X: IterableDataset,
+    y: Any,
+    sample_weight: Any,
+    *,
+    reset: bool,
+    classes: Any,
+    kind: TargetKind | None,
+) -> FitData:
+    """A stream (an ``IterableDataset`` of ``(input, target)`` rows) at the fit boundary.
+
+    Its rows are known only as they come: the kind of target and the default
+    module's size are read from its first row, a classifier's classes must be
+    given (``classes=``), and the rows are weighed by the stream itself
+    (:class:`~wsample_sk.WeightedStream`), not by the estimator's levers.
+    """
+    name = type(net).__name__
+    if y is not None:
+        raise ValueError(
+            f"{type(X).__name__} is a stream of (input, target) rows, so y must be None; "
+            "put the targets in the rows."
+        )
+    if sample_weight is not None:
+        raise ValueError(
+            "A stream's rows cannot take sample_weight (it has no row order to match); "
+            "weigh them in the stream: WeightedStream(source, weight=lambda row: ...)."
+        )
+    if net.train_split is not None:
+        raise ValueError(
+            f"{name} cannot hold out rows of a stream (train_split needs indices); pass "
+            "train_split=None and score a held-out set of your own."
+        )
+    peek = getattr(X, "peek", None)
+    first = peek() if peek is not None else next(iter(X), None)
+    if not isinstance(first, (tuple, list)) or len(first) < 2:
+        raise ValueError(
+            f"A stream for {name} yields (input, target) rows; its first row is "
+            f"{type(first).__name__}{'' if first is None else ' ' + repr(first)[:80]}."
+        )
+    x0, y0 = first[0], first[1]
+    y0 = to_numpy(y0) if isinstance(y0, torch.Tensor) else np.asarray(y0)
+    if kind is None:
+        kind = MULTI_LABEL if y0.size > 1 else SINGLE_LABEL
+    if not reset:
+        _check_same_kind(net, kind)
+    n_outputs = None
+    if kind is CONTINUOUS:
+        n_outputs = max(1, int(y0.size))
+    elif kind is MULTI_LABEL:
+        _learn_label_columns(net, int(y0.size), reset)
+    else:
+        _learn_classes(net, None, reset, classes)
+        if output_labels(net) is None:
+            raise ValueError(
+                f"The labels of a stream are not known before training: pass "
+                f"classes=[...] to {name} (every label the stream holds)."
+            )
+    if reset or "target_kind_" not in vars(net):
+        net.target_kind_ = kind.name
+    n_inputs = None
+    if net.module is None and reset:
+        n_inputs = inputs_per_sample(_one_row_batch(x0))
+    return FitData(
+        X=X,
+        dataset=X,
+        labels=None,
+        codes=None,
+        sample_weight=None,
+        n_inputs=n_inputs,
+        codec=kind.codec(output_labels(net)),
+        kind=kind,
+        n_outputs=n_outputs,
+        stream=True,
     )
 
 

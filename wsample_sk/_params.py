@@ -30,6 +30,7 @@ __all__ = [
     "PARAMETER_CONSTRAINTS",
     "check_class_mix_callback",
     "check_correctable",
+    "check_stream_levers",
     "check_labels_known",
     "check_params",
     "reject_old_spellings",
@@ -175,6 +176,19 @@ def check_params(
                 "to fix."
             )
     return sampling, class_weight
+
+
+def check_stream_levers(
+    sampling: Any, class_weight: Any, names: tuple = ("sampling", "class_weight")
+) -> None:
+    """A stream is weighed by itself (:class:`~wsample_sk.WeightedStream`), not by the levers."""
+    for name, spec in zip(names, (sampling, class_weight), strict=True):
+        if spec is not None:
+            raise ValueError(
+                f"{name}={spec!r} weighs rows the estimator draws by index; a stream's rows "
+                "come as the stream yields them. Weigh them in the stream instead: "
+                "WeightedStream(source, weight=..., label=..., sampling='balanced')."
+            )
 
 
 def check_labels_known(

@@ -165,14 +165,16 @@ class WeightedSamplingRegressor(WeightedSamplingNet, NeuralNetRegressor):
         tags.target_tags.multi_output = True
         return tags
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None, **fit_params: Any):
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None, **fit_params: Any):
         """Initialise the network and train it on the chosen mix of target values.
 
         Parameters
         ----------
         X : array-like, tensor, sparse matrix, DataFrame, dict or Dataset
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
-            Finite target values; ``None`` only when ``X`` is a Dataset.
+            Finite target values; ``None`` only when ``X`` is a Dataset or a
+            stream of ``(input, target)`` rows (:class:`~wsample_sk.WeightedStream`:
+            trained on as it comes, weighted by the stream; ``train_split=None``).
         sample_weight : array-like of shape (n_samples,), default=None
             Finite, non-negative weights, at least one positive; they need
             not sum to one.

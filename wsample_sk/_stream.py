@@ -240,6 +240,10 @@ class WeightedStream(IterableDataset):
         self._pass: _Pass | None = None
         self._resume: dict | None = None
 
+    def peek(self) -> Any:
+        """The source's first row (``None`` if it is empty), without starting a pass."""
+        return next(self._rows(), None)
+
     def set_epoch(self, epoch: int) -> None:
         """The epoch of the next pass (its copies and order derive from it)."""
         self.epoch = check_count(epoch, "epoch", min_val=0)
