@@ -135,7 +135,7 @@ def test_a_continuous_target_is_compared_as_regression(tmp_path, capsys):
     assert set(tests["metric"]) == {"rmse"} and set(tests["task"]) == {"regression"}
     assert (tmp_path / "r" / "errors_by_target.png").exists()
     page = html.unescape((tmp_path / "r" / "report.html").read_text())
-    assert "stratified on deciles of the target" in page and "few-shot" in page
+    assert "stratified on quantiles of the target" in page and "few-shot" in page
     # whole numbers without --task are class labels: too many classes for two folds
     with pytest.raises(SystemExit, match="fewer than folds=2"):
         cli.main([*base, "--methods", "none", "--out", str(tmp_path / "c")])

@@ -371,7 +371,7 @@ def test_cli_on_two_csv_files(tmp_path, capsys):
         (
             "a,b\n" + "".join(f"{i},{'x' if i == 7 else i}\n" for i in range(30)),
             ["--target", "b", "--task", "regression"],
-            "target column 'b' holds 'x' \\(line 9\\): a regression target must be numbers",
+            "target column 'b' holds 'x' \\(line 9\\): a regression target must be finite",
         ),
         ("a,b\n1,0\n2,1\n", ["--target", "b", "--target", "a"], "2 --target for 1 --csv"),
     ],

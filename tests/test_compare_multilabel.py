@@ -289,13 +289,16 @@ def test_cli_multi_column_target_end_to_end(tmp_path, capsys):
     args = ["compare", "--csv", str(csv), "--target", "a,b,c", "--methods", "none", "balanced",
             "ros", "--max-epochs", "1", "--repeats", "1", "--n-jobs", "1", "--metric", "g_mean",
             "--out", str(out), "--quiet"]  # fmt: skip
+    with pytest.raises(SystemExit, match="--metric g_mean is not a metric of the tasks of this"):
+        cli.main(args)  # single-label only: said before any fit, not silently replaced
+    args[args.index("g_mean")] = "micro_f1"
     assert cli.main(args) == 0
     printed = capsys.readouterr().out
     assert "tags: 90 rows; multi-label, positives per label: a: " in printed
     assert "not run on tags: ros: imbalanced-learn refuses multi-label targets" in printed
     res = pd.read_csv(out / "results.csv")
     assert set(res["method"]) == {"none", "balanced"} and set(res["task"]) == {"multi-label"}
-    assert pd.read_csv(out / "paired_tests.csv")["metric"].tolist() == ["macro_f1"]  # not g_mean
+    assert pd.read_csv(out / "paired_tests.csv")["metric"].tolist() == ["micro_f1"]
 
 
 def test_cli_multi_column_target_errors_are_one_line(tmp_path):

@@ -47,11 +47,12 @@ def test_the_task_is_read_from_y_or_named():
     assert task_of(np.zeros((4, 3)), "classification").name == "multi-label"
     with pytest.raises(ValueError, match="task must be one of"):
         task_of(np.zeros(3), "ranking")
-    y = [1.5, 2, np.nan, 4, 5, 6, 7, 8]
-    with pytest.raises(ValueError, match="y has 1 missing values"):
-        compare(np.zeros((8, 1)), y, methods="none", **FAST)
-    with pytest.raises(ValueError, match=r"finite numbers; row 2 holds nan \(1 such rows\)"):
-        compare(np.zeros((8, 1)), y, task="regression", methods="none", **FAST)
+    y = [1.5, 2, np.nan, 4, 5, 6, 7, 8]  # continuous (1.5): the missing value is named
+    for task in (None, "regression"):
+        with pytest.raises(ValueError, match=r"finite numbers; row 2 holds nan \(1 such rows\)"):
+            compare(np.zeros((8, 1)), y, task=task, methods="none", **FAST)
+    with pytest.raises(ValueError, match="y has 1 missing values"):  # whole numbers: labels
+        compare(np.zeros((8, 1)), [1, 2, np.nan, 1, 2, 1, 2, 1], methods="none", **FAST)
     with pytest.raises(ValueError, match="the target is constant"):
         compare(np.zeros((8, 1)), np.ones(8), task="regression", methods="none", **FAST)
 
@@ -103,7 +104,7 @@ def test_regression_scores_by_hand():
     assert s["r2"] == pytest.approx(1 - 22 / np.sum((y_true - y_true.mean()) ** 2))
     none = score_regression(y_train, np.zeros(3), np.zeros(3))
     assert np.isnan(none["few_shot_mae"]) and none["mae"] == 0
-    assert s["sera"] == 0  # no outliers in y_train: nothing is relevant
+    assert s["sera"] == 4 + 16 + 0  # a zero IQR: every value off the median is an outlier
     y_train = np.r_[np.arange(100.0), 400.0]
     y_true, y_pred = np.array([50.0, 80.0, 99.0, 120.0, 400.0]), np.array([40.0, 90, 95, 100, 300])
     s = score_regression(y_train, y_true, y_pred)
@@ -190,7 +191,7 @@ def test_the_report_tests_each_task_apart(mixed_run, tmp_path):
     assert paths["errors_by_target"].exists() and paths["pr_curves"].exists()
     page = html.unescape(paths["html"].read_text())
     assert "What the regression statistics can and cannot tell apart" in page
-    assert "stratified on deciles of the target (regression data)" in page
+    assert "stratified on quantiles of the target (deciles" in page
     assert "continuous target 'y': min" in page and "SERA" in page
     summary = paths["markdown"].read_text()
     assert "regression data sets" in summary and "few_shot_mae" in summary
@@ -200,3 +201,68 @@ def test_the_report_tests_each_task_apart(mixed_run, tmp_path):
     assert "have no few_shot_mae on some data set" in html.unescape(again["html"].read_text())
     with pytest.raises(ValueError, match="regression_metric must be one of"):
         write_report(mixed_run, tmp_path / "bad", regression_metric="macro_f1")
+
+
+# -- what a reviewer tried --------------------------------------------------------------------
+def _csv(path, y, sep=",", decimal="."):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=len(y)), "b": rng.normal(size=len(y)), "y": y})
+    frame.to_csv(path, sep=sep, decimal=decimal, index=False)
+    return str(path)
+
+
+def test_csv_targets_a_reviewer_tried(tmp_path, capsys):
+    from wsample_sk import _cli as cli
+
+    y = np.exp(np.random.default_rng(1).normal(size=40))
+    run = ["--methods", "none", "--repeats", "1", "--max-epochs", "1", "--n-jobs", "1", "--quiet"]
+    semi = _csv(tmp_path / "semi.csv", y, sep=";", decimal=",")  # decimal commas, target too
+    assert cli.main(["compare", "--csv", semi, "--target", "y", *run,
+                     "--out", str(tmp_path / "o")]) == 0  # fmt: skip
+    assert "continuous target" in capsys.readouterr().out
+    typo = y.astype(object)
+    typo[9] = "abc"
+    with pytest.raises(SystemExit, match=r"numeric but for 1 cell\(s\), first 'abc' on line 11"):
+        cli.main(["compare", "--csv", _csv(tmp_path / "t.csv", typo), "--target", "y", *run])
+    counts = np.floor(y * 10)
+    with pytest.raises(SystemExit, match="is y a continuous target of whole numbers"):
+        cli.main(["compare", "--csv", _csv(tmp_path / "c.csv", counts), "--target", "y", *run])
+    labels = _csv(tmp_path / "l.csv", np.where(y > 1, "hi", "lo"))
+    with pytest.raises(SystemExit, match="--metric sera is not a metric of the tasks of this run"):
+        cli.main(["compare", "--csv", labels, "--target", "y", "--metric", "sera", *run])
+    both = ["compare", "--csv", _csv(tmp_path / "c.csv", counts), "--csv", labels, "--target",
+            "y", "--task", "regression", "--task", "classification", *run,
+            "--out", str(tmp_path / "b")]  # fmt: skip
+    assert cli.main(both) == 0  # a --task per file
+    res = pd.read_csv(tmp_path / "b" / "results.csv")
+    assert res.groupby("dataset")["task"].first().to_dict() == {"c": "regression",
+                                                                 "l": "single-label"}  # fmt: skip
+
+
+def test_python_targets_a_reviewer_tried():
+    from scipy import sparse
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2))
+    y = np.exp(X[:, 0])
+    y_inf = y.copy()
+    y_inf[6] = np.inf
+    with pytest.raises(ValueError, match="row 6 holds inf"):
+        compare(X, y_inf, methods="none", **FAST)
+    with pytest.raises(ValueError, match="too large to standardise"):
+        compare(X, y * 1e300, methods="none", **FAST)
+    res = compare(X, sparse.csr_matrix(y[:, None]), task="regression", methods="none", **FAST)
+    assert set(res["task"]) == {"regression"}
+    zeros = np.r_[np.zeros(90), np.arange(1, 11.0)]  # zero-inflated: a zero IQR
+    assert relevance(zeros)(np.array([0.0, 1.0, 10.0])).tolist() == [0.0, 1.0, 1.0]
+    assert "10 rows of relevance 0.5 or more" in REGRESSION.describe(zeros, ["y"])
+    tail = load_dataset("long_tail").y.to_numpy()
+    keep = REGRESSION.subsample(tail, 60, 10, seed=0)
+    assert len(keep) == 60 and tail[keep].max() == tail.max() and tail[keep].min() == tail.min()
+    with pytest.warns(FutureWarning, match="multilabel=.*deprecated"):
+        assert skip_reason("ros", multilabel=True) == skip_reason("ros", "multi-label")
+    from wsample_sk.compare import format_table
+
+    one = pd.DataFrame({"dataset": "d", "method": ["a", "a"], "mae": [1.0, np.nan]})
+    table = format_table(one, ["mae"])
+    assert "±" not in table and "| 1.000 " in table

@@ -47,7 +47,7 @@ from ._stratified import BalancedBatchSampler, StratifiedSampler
 from ._stream import WeightedStream
 from ._validation import check_sampling_weights
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
 
 __all__ = [
     "BalancedBatchSampler",

@@ -39,9 +39,14 @@ _PRIMARY = {"single-label": "balanced_accuracy", "multi-label": "macro_f1", "reg
 _PRINTED = {
     "single-label": ("average_precision", "brier"),
     "multi-label": ("micro_f1", "average_precision", "hamming_loss"),
-    "regression": ("rmse", "few_shot_mae", "sera"),
+    "regression": ("mae", "rmse", "few_shot_mae", "sera"),
 }
 _TASK_CHOICES = ("auto", "classification", "regression")
+_TASK_METRICS = {
+    "single-label": _CLASSIFICATION_METRICS,
+    "multi-label": tuple(m for m in _CLASSIFICATION_METRICS if m not in _SINGLE_LABEL_ONLY),
+    "regression": _REGRESSION_METRICS,
+}
 _QUICK = {
     "repeats": 1,
     "max_epochs": 20,
@@ -204,6 +209,7 @@ def _read_csv(path: str, target: str | None, task: str = "auto"):
     ``task="auto"``: a target of numbers that are not all whole is a
     continuous (regression) target, anything else class labels.
     """
+    import numpy as np
     import pandas as pd
 
     file = Path(path)
@@ -225,6 +231,8 @@ def _read_csv(path: str, target: str | None, task: str = "auto"):
     if data.empty:
         raise _fail(f"{path} has a header but no rows")
     names = _target_columns(target, list(data.columns), path, sep)
+    if sep != ",":  # decimal commas, the target's included
+        data = _decimal_commas(data)
     if len(names) > 1:  # a multi-label target
         if task == "regression":
             raise _fail(f"--task regression takes one target column; --target {target!r} "
@@ -238,6 +246,17 @@ def _read_csv(path: str, target: str | None, task: str = "auto"):
     if data.shape[1] == 0:
         raise _fail(f"{path} has no feature columns besides {', '.join(map(repr, names))}")
     continuous = pd.api.types.is_float_dtype(y) and not (y == y.round()).all()
+    if len(names) == 1 and task == "auto" and not pd.api.types.is_numeric_dtype(y):
+        # numbers but for a few cells: a continuous target with a typo, not class labels
+        numbers = pd.to_numeric(y.astype(str).str.strip(), errors="coerce")
+        whole = numbers.dropna()
+        typo = numbers.notna().mean() >= 0.9 and numbers.isna().any()
+        if typo and (whole != whole.round()).any():
+            row = int(numbers.isna().to_numpy().argmax())
+            raise _fail(
+                f"target column {target!r} is numeric but for {int(numbers.isna().sum())} "
+                f"cell(s), first {y.iloc[row]!r} on line {row + 2}; fix or blank them"
+            )
     if len(names) == 1 and task == "classification" and continuous:
         raise _fail(
             f"target column {target!r} holds non-integer numbers ({y.nunique()} distinct "
@@ -246,15 +265,16 @@ def _read_csv(path: str, target: str | None, task: str = "auto"):
         )
     if len(names) == 1 and task == "regression":
         numbers = pd.to_numeric(y, errors="coerce")
-        if numbers.isna().any():
-            row = int(numbers.isna().to_numpy().argmax())
+        bad = ~np.isfinite(numbers.to_numpy(dtype="float64", na_value=np.nan))
+        if bad.any():
+            row = int(bad.argmax())
             raise _fail(f"target column {target!r} holds {y.iloc[row]!r} (line {row + 2}): "
-                        "a regression target must be numbers")  # fmt: skip
+                        "a regression target must be finite numbers")  # fmt: skip
         y = numbers.astype("float64")
     kind = "multi-label" if len(names) > 1 else "single-label"
     kind = "regression" if task == "regression" or (task == "auto" and continuous) else kind
-    if sep != ",":
-        data = _decimal_commas(data)
+    if kind == "regression" and task == "auto":
+        _read_csv_target_finite(y, target)
     for column in data.select_dtypes(exclude="number").columns:
         values = data[column].dropna()
         text = _commas_as_points(values) if sep != "," else values
@@ -266,6 +286,18 @@ def _read_csv(path: str, target: str | None, task: str = "auto"):
                 f"cell(s), first {values[row]!r} on line {row + 2}; fix or blank them"
             )
     return data, y, kind
+
+
+def _read_csv_target_finite(y, target: str) -> None:
+    """A continuous target read as numbers: every value finite, or the first one named."""
+    import numpy as np
+
+    values = y.to_numpy(dtype="float64")
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row = int(bad.argmax())
+        raise _fail(f"target column {target!r} holds {values[row]!r} (line {row + 2}): "
+                    "a regression target must be finite numbers")  # fmt: skip
 
 
 def _prepare_out(out: str | None, ours: tuple[str, ...] = ()) -> Path:
@@ -323,9 +355,9 @@ def build_parser() -> argparse.ArgumentParser:
         "compare",
         help="compare ways of handling imbalance on several data sets, with statistics",
         description=(
-            "Cross-validate the same network under each way of handling class "
-            "imbalance (weighted draws, class quotas, loss weights, imbalance-aware "
-            "losses, imbalanced-learn's resamplers) on repeated stratified splits "
+            "Cross-validate the same network under each way of handling imbalance (rare "
+            "classes, labels or target values: weighted draws, class quotas, loss "
+            "weights, imbalance-aware losses, resamplers) on repeated stratified splits "
             "of several data sets; test the differences (corrected resampled t-test "
             "per data set, Friedman and Nemenyi across data sets); write CSV, "
             "Markdown, figures and one HTML report. With no --csv, runs the "
@@ -353,10 +385,11 @@ def build_parser() -> argparse.ArgumentParser:
         "numbers that are not all whole is a continuous (regression) target",
     )  # fmt: skip
     cmp.add_argument(
-        "--task", choices=_TASK_CHOICES, default="auto",
-        help="what the --csv targets are: auto (default: a column of numbers that are not "
-        "all whole is a regression target, else class labels), classification, or "
-        "regression (say it for a continuous target of whole numbers, such as counts)",
+        "--task", action="append", default=[], choices=_TASK_CHOICES,
+        help="what the --csv targets are (one for all, or one per file): auto (default: a "
+        "column of numbers that are not all whole is a regression target, else class "
+        "labels), classification, or regression (say it for a continuous target of whole "
+        "numbers, such as counts)",
     )  # fmt: skip
     cmp.add_argument(
         "--methods", nargs="+", metavar="METHOD",
@@ -433,8 +466,10 @@ def _check_args(args) -> None:
         raise _fail("--target goes with --csv")
     if len(args.target) not in (0, 1, len(args.csv)):
         raise _fail(f"{len(args.target)} --target for {len(args.csv)} --csv: give one, or one each")
-    if args.task != "auto" and not args.csv:
+    if args.task and not args.csv:
         raise _fail("--task goes with --csv (the built-in data sets know their task)")
+    if len(args.task) not in (0, 1, len(args.csv)):
+        raise _fail(f"{len(args.task)} --task for {len(args.csv)} --csv: give one, or one each")
 
 
 def _settings(args) -> dict:
@@ -529,9 +564,20 @@ def _run_compare(args, argv: list[str]) -> int:
     settings = _settings(args)
     datasets: list = list(args.datasets or ([] if args.csv else _DATASETS))
     targets = args.target * len(args.csv) if len(args.target) == 1 else args.target
-    for path, target in zip(args.csv, targets or [None] * len(args.csv), strict=True):
-        X, y, task = _read_csv(path, target, args.task)
+    tasks = args.task * len(args.csv) if len(args.task) == 1 else args.task
+    for path, target, task in zip(
+        args.csv, targets or [None] * len(args.csv), tasks or ["auto"] * len(args.csv), strict=True
+    ):
+        X, y, task = _read_csv(path, target, task)
         datasets.append((Path(path).stem, X, y, task))
+    present = {cmp.load_dataset(d).task if isinstance(d, str) else d[3] for d in datasets}
+    chosen = _metrics(args.metric)
+    if args.metric is not None and not any(chosen[t] == args.metric for t in present):
+        raise _fail(
+            f"--metric {args.metric} is not a metric of the tasks of this run "
+            f"({', '.join(sorted(present))}); "
+            + "; ".join(f"{t}: {', '.join(_TASK_METRICS[t])}" for t in sorted(present))
+        )
     out = _prepare_out(args.out, cmp.OUTPUT_FILES)
     max_rows = settings["max_rows"]
     if args.quick:

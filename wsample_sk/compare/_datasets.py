@@ -233,7 +233,7 @@ _LOADERS: dict[str, tuple] = {
         "synthetic, regression",
         "A log-normal target: y = exp(0.9 z + 0.3 e), z a standardised linear function of "
         "5 of 8 normal features, e normal noise; 1,200 rows, the top 1% of the target "
-        "more than 8 times its median (skewness about 3).",
+        "more than 8 times its median (skewness about 5).",
         _long_tail,
         "regression",
     ),

@@ -34,6 +34,7 @@ target's units.
 from __future__ import annotations
 
 import importlib.util
+import warnings
 from typing import Any
 
 import numpy as np
@@ -163,8 +164,9 @@ _RESAMPLERS = {
     "rus": ("imblearn RandomUnderSampler + skorch", RandomUnderSampler),
     "smote": ("imblearn SMOTE (k_neighbors <= 5, fewer for tiny classes) + skorch", SMOTE),
     "smoter": (
-        "regression: SMOTER (Torgo et al. 2013; the resreg package) + skorch, rare "
-        "targets (relevance >= 0.5) balanced against the others",
+        "regression: SMOTER (Torgo et al. 2013; the resreg package) + skorch: rare "
+        "targets (relevance >= 0.5) over-sampled by interpolation and the others "
+        "under-sampled to as many",
         None,
     ),
 }
@@ -203,6 +205,7 @@ _SKORCH_BCE = "a multi-label reference; single labels have ros, rus and smote wi
 _CLASSES = "counts rows per class, and a continuous target has no classes; the regressor refuses it"
 _CLASS_LOSS = "a loss over class scores; a regressor predicts values"
 _REGRESSION_ONLY = "a lever for a continuous target (regression only)"
+_REGRESSION_REFERENCE = "a reference for a continuous target (regression only)"
 _IMBLEARN_CLASSES = (
     "imbalanced-learn's resamplers take class labels; for a continuous target ros "
     "over-samples target bins and smoter is SMOTER"
@@ -223,7 +226,7 @@ _SKIPPED = {
         "denseweight": _REGRESSION_ONLY,
         "bmse": _REGRESSION_ONLY,
         "smoter": _REGRESSION_ONLY,
-        "ref_skorch": _REGRESSION_ONLY,
+        "ref_skorch": _REGRESSION_REFERENCE,
     },
     "single-label": {
         "rarity": (
@@ -237,7 +240,7 @@ _SKIPPED = {
         "denseweight": _REGRESSION_ONLY,
         "bmse": _REGRESSION_ONLY,
         "smoter": _REGRESSION_ONLY + "; single labels have smote",
-        "ref_skorch": _REGRESSION_ONLY,
+        "ref_skorch": _REGRESSION_REFERENCE,
     },
     "regression": {
         "batches": _CLASSES,
@@ -290,7 +293,25 @@ DEFAULT_METHODS: tuple[str, ...] = (
 )
 
 
-def skip_reason(method: str, task: str | Task) -> str | None:
+def _legacy_task(task: Any, multilabel: Any, caller: str) -> Any:
+    """``multilabel=`` (wsample_sk 0.4 and before) as a task, with a deprecation warning."""
+    if multilabel is None and not isinstance(task, (bool, np.bool_)):
+        return task
+    if multilabel is not None and task is not None:
+        raise TypeError(f"{caller} takes task= or the older multilabel=, not both.")
+    warnings.warn(
+        f"{caller}(..., multilabel=...) is deprecated since wsample_sk 0.5; pass "
+        "task='multi-label' or task='single-label' (or 'regression').",
+        FutureWarning,
+        stacklevel=3,
+    )
+    flag = task if multilabel is None else multilabel
+    return "multi-label" if flag else "single-label"
+
+
+def skip_reason(
+    method: str, task: str | Task | None = None, *, multilabel: bool | None = None
+) -> str | None:
     """Why ``method`` does not run on data of a task; ``None`` if it does.
 
     Parameters
@@ -299,6 +320,9 @@ def skip_reason(method: str, task: str | Task) -> str | None:
         A key of :data:`METHODS` or :data:`REFERENCES`.
     task : {"single-label", "multi-label", "regression"}
         The data's task.
+    multilabel : bool, default=None
+        Deprecated (wsample_sk 0.4): ``task="multi-label"`` or
+        ``"single-label"``.
 
     Returns
     -------
@@ -312,6 +336,7 @@ def skip_reason(method: str, task: str | Task) -> str | None:
     >>> skip_reason("balanced", "regression") is None
     True
     """
+    task = _legacy_task(task, multilabel, "skip_reason")
     if method not in METHODS and method not in REFERENCES:
         raise ValueError(
             f"Unknown method {method!r}; choose from {list(METHODS) + list(REFERENCES)}."
@@ -506,7 +531,8 @@ def make_method(
     max_epochs: int = 60,
     lr: float = 0.003,
     batch_size: int = 64,
-    task: str | Task = "single-label",
+    task: str | Task | None = None,
+    multilabel: bool | None = None,
 ) -> Any:
     """The pipeline of one method: preprocessing, then the model.
 
@@ -519,9 +545,12 @@ def make_method(
     n_features, n_classes : int
         The network's input width (after preprocessing) and output size
         (multi-label: the number of labels; regression: 1).
-    task : {"single-label", "multi-label", "regression"}, default="single-label"
+    task : {"single-label", "multi-label", "regression"}, default=None
         Build the method's form for that task (a ``ValueError`` with the
-        reason for a method that does not apply, see :func:`skip_reason`).
+        reason for a method that does not apply, see :func:`skip_reason`);
+        ``None``: single-label.
+    multilabel : bool, default=None
+        Deprecated (wsample_sk 0.4): ``task="multi-label"``.
     seed : int, default=0
         ``random_state`` of the model and the resampler.
     max_epochs, lr, batch_size
@@ -545,7 +574,7 @@ def make_method(
     >>> model.regressor[-1].target_weight
     'balanced'
     """
-    task = task_of(None, task)
+    task = task_of(None, _legacy_task(task, multilabel, "make_method") or "single-label")
     reason = skip_reason(method, task)
     if reason is not None:
         raise ValueError(f"{method} does not apply to {task.name} data: {reason}.")

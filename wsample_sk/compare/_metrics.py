@@ -288,10 +288,10 @@ def relevance(y_train: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
     low = y[y >= q1 - 1.5 * (q3 - q1)].min()
     high = y[y <= q3 + 1.5 * (q3 - q1)].max()
     points = [(median, 0.0)]
-    if (y < low).any() and low < median:
-        points.insert(0, (low, 1.0))
-    if (y > high).any() and high > median:
-        points.append((high, 1.0))
+    if (y < low).any():  # outliers below: 1 from the adjacent value (or the outlier nearest
+        points.insert(0, (low if low < median else y[y < low].max(), 1.0))  # a zero IQR's)
+    if (y > high).any():
+        points.append((high if high > median else y[y > high].min(), 1.0))
     if len(points) == 1:  # no extremes: nothing is more relevant than anything else
         return lambda v: np.zeros(np.shape(v))
     xs, rs = np.array(points).T
@@ -328,8 +328,8 @@ def shot_regions(y_train: np.ndarray, y: np.ndarray, bins: int = SHOT_BINS) -> n
     width = (hi - lo) / bins if hi > lo else 1.0
 
     def which(v):
-        return np.clip(((np.asarray(v, dtype=np.float64) - lo) / width).astype(np.int64), 0,
-                       bins - 1)  # fmt: skip
+        position = (np.asarray(v, dtype=np.float64) - lo) / width
+        return np.clip(position, 0, bins - 1).astype(np.int64)
 
     counts = np.bincount(which(y_train), minlength=bins)
     uniform = len(y_train) / bins

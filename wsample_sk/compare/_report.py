@@ -73,13 +73,13 @@ def format_table(results: pd.DataFrame, metrics: list[str] | None = None) -> str
     table = pd.DataFrame(index=summary.index)
     for metric in metrics:
         digits = 2 if metric == "fit_seconds" else 3
-        table[metric] = [
-            "n/a" if np.isnan(m) else f"{m:.{digits}f} ± {s:.{digits}f}"
-            for m, s in zip(
-                summary[f"{metric}_mean"], summary[f"{metric}_std"].fillna(0), strict=True
-            )
+        table[metric] = [  # one split (or one score): no spread to show
+            "n/a"
+            if np.isnan(m)
+            else f"{m:.{digits}f}" + ("" if np.isnan(s) else f" ± {s:.{digits}f}")
+            for m, s in zip(summary[f"{metric}_mean"], summary[f"{metric}_std"], strict=True)
         ]
-    return table.reset_index().to_markdown(index=False)
+    return table.reset_index().to_markdown(index=False, disable_numparse=True)
 
 
 def _png(fig) -> bytes:
@@ -363,7 +363,6 @@ def write_report(
         (f"{kind} data sets\n\n{table}" if len(tables) > 1 else table)
         for kind, table in tables.items()
     )
-    methods = list(dict.fromkeys(results["method"]))
     n_datasets = results["dataset"].nunique()
     notes = [note for g in groups for note in g["notes"].values()]
     tests = [
@@ -413,9 +412,15 @@ def write_report(
     how = " and ".join(
         t.split_text(folds) + (f" ({t.name} data)" if len(present) > 1 else "") for t in present
     )
+    per_set = results.groupby("dataset", sort=False)["method"].nunique().tolist()
+    counts = (
+        f"{per_set[0]} method(s)"
+        if len(set(per_set)) == 1
+        else f"{' / '.join(map(str, per_set))} methods (those that apply to each)"
+    )
     parts = [
         "<h1>wsample-sk compare</h1>",
-        f"<p>{len(results)} fits: {n_datasets} data set(s) x {len(methods)} method(s) x "
+        f"<p>{len(results)} fits: {n_datasets} data set(s) x {counts} x "
         f"{repeats} repeat(s) of {how}, the same splits and seeds for every method.</p>",
     ]
     cut = {n: i for n, i in meta.items() if i.get("n_rows_total", i["n_rows"]) > i["n_rows"]}

@@ -139,9 +139,17 @@ class _SingleLabel(Task):
             )
         if counts.min() < folds:
             rare = encoder.classes_[counts.argmin()]
+            rare = rare.item() if isinstance(rare, np.generic) else rare
+            hint = ""
+            if encoder.classes_.dtype.kind in "iuf" and len(counts) > 10:
+                hint = (
+                    f" With {len(counts)} numeric classes, is y a continuous target of "
+                    "whole numbers (counts)? Then say task='regression' (on the command "
+                    "line, --task regression)."
+                )
             raise ValueError(
                 f"{name}: the rarest class ({rare!r}) has {counts.min()} samples, fewer than "
-                f"folds={folds}."
+                f"folds={folds}.{hint}"
             )
         return y_enc, encoder.classes_.tolist()
 
@@ -244,7 +252,7 @@ class _Regression(Task):
 
     def check(self, name, y, folds):
         column = str(getattr(y, "name", None) or (y.columns[0] if hasattr(y, "columns") else "y"))
-        values = np.asarray(y)
+        values = np.asarray(y.toarray() if hasattr(y, "toarray") else y)
         if values.ndim == 2 and values.shape[1] == 1:
             values = values[:, 0]
         if values.ndim != 1:
@@ -265,14 +273,31 @@ class _Regression(Task):
                 f"{name}: {len(numbers)} rows are too few for folds={folds} (need {2 * folds})."
             )
         if np.ptp(numbers) == 0:
-            raise ValueError(f"{name}: the target is constant ({numbers[0]!r}).")
+            raise ValueError(f"{name}: the target is constant ({float(numbers[0])!r}).")
+        with np.errstate(over="ignore", invalid="ignore"):
+            spread = np.std(numbers)
+        if not np.isfinite(spread):
+            raise ValueError(
+                f"{name}: the target's values are too large to standardise (up to "
+                f"{float(np.abs(numbers).max()):.3g}; their spread overflows): rescale y."
+            )
         return numbers, [column]
 
     def splits(self, y, folds, repeats, seed):
         return quantile_splits(y, folds, repeats, seed)
 
     def subsample(self, y, max_rows, floor, seed):
-        return stratified_subsample(quantile_bins(y, 2), max_rows, floor, seed)
+        """The most extreme ``max_rows // 20`` rows at each end (the tail's rarest values),
+        and the rest stratified on the target's quantiles (no floor per group: the
+        groups are cuts of the target, not classes)."""
+        if len(y) <= max_rows:
+            return np.arange(len(y))
+        order = np.argsort(y, kind="stable")
+        tail = max(1, max_rows // 20)
+        ends = np.r_[order[:tail], order[-tail:]]
+        rest = np.setdiff1d(np.arange(len(y)), ends)
+        picked = stratified_subsample(quantile_bins(y[rest], 2), max_rows - len(ends), 0, seed)
+        return np.sort(np.r_[ends, rest[picked]])
 
     def outputs(self, model, X):
         pred = np.asarray(model.predict(X), dtype=np.float64).reshape(-1)
@@ -282,7 +307,10 @@ class _Regression(Task):
         return score_regression(y_train, y_test, decisions)
 
     def split_text(self, folds):
-        return f"{folds}-fold cross-validation stratified on deciles of the target"
+        return (
+            f"{folds}-fold cross-validation stratified on quantiles of the target (deciles, "
+            "or fewer groups on small data)"
+        )
 
     def describe(self, y, names):
         q = np.quantile(y, [0.0, 0.5, 0.9, 1.0])
@@ -346,8 +374,12 @@ default=None
     if hasattr(y, "shape") and len(y.shape) == 2 and y.shape[1] > 1:
         return MULTI_LABEL
     if task is None or task == "auto":
-        values = np.asarray(y)
+        values = np.asarray(y.toarray() if hasattr(y, "toarray") else y)
         values = values.ravel() if values.ndim == 2 and values.shape[1] == 1 else values
+        if values.dtype.kind == "f":  # NaN or inf: judged by the finite values
+            finite = values[np.isfinite(values)]
+            if len(finite) and (finite != np.round(finite)).any():
+                return REGRESSION
         try:
             if type_of_target(values) == "continuous":
                 return REGRESSION
