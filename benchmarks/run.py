@@ -28,7 +28,13 @@ median of several repetitions:
    DenseWeight) for 10^5 to 10^7 targets vs one ``numpy.histogram`` call on
    the same targets (the usual way to count a histogram), and LDS vs the
    reference recipe of Yang et al. (2021), whose per-row Python loops many
-   copy.
+   copy;
+7. a weighted stream (``WeightedStream``, an ``IterableDataset``) through a
+   DataLoader vs the same unweighted stream, in source order and behind a
+   plain shuffle buffer of the same size (what streams usually use), and vs
+   the map-style weighted draw (``WeightedSampler``) over the same rows.
+
+    python benchmarks/run.py --only stream   # section 7 alone, rewritten in place
 """
 
 from __future__ import annotations
@@ -381,6 +387,165 @@ def density_lines(density):
 
 
 # -- 2. epoch time ---------------------------------------------------------------------
+STREAM_ROWS, STREAM_BUFFER = 200_000, 1024
+
+
+class _RowsStream(torch.utils.data.IterableDataset):
+    """The unweighted stream: rows in source order."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+class _ShuffleBuffer(torch.utils.data.IterableDataset):
+    """A plain shuffle buffer (as WebDataset's ``shuffle(n)``): each row replaces a random one.
+
+    The random slots are drawn 4,096 at a time (as fast as a per-row loop gets).
+    """
+
+    def __init__(self, rows, size, seed=0):
+        self.rows, self.size, self.seed = rows, size, seed
+
+    def __iter__(self):
+        rng, buf, size = np.random.default_rng(self.seed), [], self.size
+        slots, k = [], 0
+        for row in self.rows:
+            if len(buf) < size:
+                buf.append(row)
+                continue
+            if k == len(slots):
+                slots, k = rng.integers(size, size=4096).tolist(), 0
+            j = slots[k]
+            k += 1
+            buf[j], row = row, buf[j]
+            yield row
+        rng.shuffle(buf)
+        yield from buf
+
+
+def bench_stream(n, repeats):
+    """Seconds per pass of n rows (32 float32 features, 1 in 10 of class 1), batch 256."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from wsample_sk import WeightedSampler, WeightedStream
+
+    rng = np.random.default_rng(0)
+    X = torch.from_numpy(rng.normal(size=(n, 32)).astype(np.float32))
+    y = (rng.random(n) < 0.1).astype(np.int64)
+    rows = [(X[i], int(y[i])) for i in range(n)]
+    share = {0: 0.9, 1: 0.1}
+    cases = {
+        "unweighted stream, source order": lambda: _RowsStream(rows),
+        f"unweighted stream, shuffle buffer of {STREAM_BUFFER:,}": lambda: _ShuffleBuffer(
+            rows, STREAM_BUFFER
+        ),
+        "`WeightedStream`, constant weights": lambda: WeightedStream(
+            _RowsStream(rows), buffer_size=STREAM_BUFFER, seed=0
+        ),
+        "`WeightedStream`, balanced (shares given)": lambda: WeightedStream(
+            _RowsStream(rows),
+            label=lambda r: r[1],
+            sampling="balanced",
+            class_counts=share,
+            buffer_size=STREAM_BUFFER,
+            seed=0,
+        ),  # fmt: skip
+        "`WeightedStream`, balanced (shares estimated)": lambda: WeightedStream(
+            _RowsStream(rows),
+            label=lambda r: r[1],
+            sampling="balanced",
+            buffer_size=STREAM_BUFFER,
+            seed=0,
+        ),  # fmt: skip
+        "`WeightedStream`, per-row weight function": lambda: WeightedStream(
+            _RowsStream(rows),
+            weight=lambda r: 9.0 if r[1] else 1.0,
+            buffer_size=STREAM_BUFFER,
+            seed=0,
+        ),  # fmt: skip
+    }
+    weights = np.where(y == 1, 9.0, 1.0)
+    map_style = TensorDataset(X, torch.from_numpy(y))
+
+    def one_pass(make):
+        loader = DataLoader(make(), batch_size=256)
+        return sum(len(batch[1]) for batch in loader)
+
+    def one_map_pass():
+        sampler = WeightedSampler(weights, n, generator=torch.Generator().manual_seed(0))
+        loader = DataLoader(map_style, batch_size=256, sampler=sampler)
+        return sum(len(batch[1]) for batch in loader)
+
+    times = {name: [] for name in [*cases, "map-style `WeightedSampler` (a row at a time)"]}
+    for _ in range(repeats):  # interleaved: each round measures every case once
+        for name, make in cases.items():
+            start = time.perf_counter()
+            one_pass(make)
+            times[name].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        one_map_pass()
+        times["map-style `WeightedSampler` (a row at a time)"].append(time.perf_counter() - start)
+    return {"n": n, "seconds": {k: statistics.median(v) for k, v in times.items()}}
+
+
+def stream_lines(stream):
+    sec = stream["seconds"]
+    names = list(sec)
+    ordered, shuffled = sec[names[0]], sec[names[1]]
+    weighted_map = sec[names[-1]]
+    lines = [
+        "## 7. Weighted sampling of a stream",
+        "",
+        f"{stream['n']:,} rows of 32 float32 features (1 in 10 of class 1), held in memory "
+        "(so the figures are the wrappers' own cost: a real stream's reading and decoding "
+        "come on top, the same for all), through a `DataLoader` with batches of 256; "
+        f"buffers of {STREAM_BUFFER:,} rows; median of interleaved passes. Measured by "
+        "`python benchmarks/run.py --only stream`.",
+        "",
+        "| stream | s / pass | vs source order | vs shuffle buffer | vs map-style draw |",
+        "|:---|---:|---:|---:|---:|",
+    ]
+    for name, value in sec.items():
+        lines.append(
+            f"| {name} | {value:.3f} | {value / ordered:.2f}x | **{value / shuffled:.2f}x** | "
+            f"{value / weighted_map:.2f}x |"
+        )
+    worst = max(v for k, v in sec.items() if k.startswith("`WeightedStream`"))
+    lines += [
+        "",
+        f"Target: at most 1.2x the unweighted stream. Against the same stream behind a "
+        f"shuffle buffer of the same size, the weighted stream takes at most "
+        f"**{worst / shuffled:.2f}x** ({'met' if worst / shuffled <= 1.2 else '**missed**'}). "
+        f"Against the rows in source order it takes {worst / ordered:.2f}x: most of that is "
+        "the shuffle itself (batches gathered from rows scattered in memory collate "
+        f"slower; the plain shuffle buffer alone is {shuffled / ordered:.2f}x), which a "
+        "stream that is not shuffled does not pay. Beyond the shuffle buffer, its own work "
+        f"is {(worst - shuffled) / stream['n'] * 1e6:+.2f} us per row, and "
+        f"{(worst - ordered) / stream['n'] * 1e6:.2f} us per row in all over the unshuffled "
+        "stream: on a source that spends more than five times that per row reading or "
+        "decoding, it stays within 1.2x even of the unshuffled stream. "
+        "The map-style weighted draw fetches and collates one row at a time from a "
+        "`TensorDataset` (the estimators instead fetch whole batches: section 2).",
+        "",
+    ]
+    return lines
+
+
+def splice_section(path, number, lines):
+    """Replace section ``number`` of RESULTS.md (or add it before the targets) with ``lines``."""
+    text = path.read_text().split("\n")
+    start = next((i for i, line in enumerate(text) if line.startswith(f"## {number}. ")), None)
+    if start is None:
+        start = end = next(i for i, line in enumerate(text) if line.startswith("## Targets"))
+    else:
+        end = next(i for i in range(start + 1, len(text)) if text[i].startswith("## "))
+    path.write_text("\n".join(text[:start] + lines + text[end:]))
+    print(f"wrote section {number} of {path}")
+
+
 def make_module():
     return torch.nn.Sequential(torch.nn.Linear(20, 64), torch.nn.ReLU(), torch.nn.Linear(64, 2))
 
@@ -647,7 +812,7 @@ def class_aware_lines(ca):
 
 
 def write_results(
-    path, sampler_rows, huge, epoch, memory, args, quotas, variance, class_aware, density
+    path, sampler_rows, huge, epoch, memory, args, quotas, variance, class_aware, density, stream
 ):
     import sklearn
     import skorch
@@ -727,6 +892,7 @@ def write_results(
     lines += quota_lines(quotas, variance)
     lines += class_aware_lines(class_aware)
     lines += density_lines(density)
+    lines += stream_lines(stream)
     lines += targets_section(sampler_rows, huge, epoch, memory, quotas)
     path.write_text("\n".join(lines) + "\n")
     print(f"wrote {path}")
@@ -846,11 +1012,16 @@ def main():
     parser.add_argument("--n", type=int)
     parser.add_argument("--d", type=int)
     parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
+    parser.add_argument("--only", choices=["stream"], help="run one section, rewritten in place")
     args = parser.parse_args()
     if args.memory_child:
         memory_child(args.memory_child, args.n, args.d)
         return
     torch.set_num_threads(THREADS)
+    if args.only == "stream":
+        n = 50_000 if args.quick else STREAM_ROWS
+        splice_section(Path(args.out), 7, stream_lines(bench_stream(n, 3 if args.quick else 7)))
+        return
     if args.quick:
         sizes, repeats, huge = [100_000, 1_000_000], 3, 17_000_000
         args.epoch_n, args.image_n, args.mem_n, args.mem_d = 50_000, 4_000, 200_000, 50
@@ -873,6 +1044,7 @@ def main():
         density = bench_density([100_000, 1_000_000], repeats, 200_000)
     else:
         density = bench_density([100_000, 1_000_000, 10_000_000], repeats, 1_000_000)
+    stream = bench_stream(50_000 if args.quick else STREAM_ROWS, 3 if args.quick else 7)
     write_results(
         Path(args.out),
         sampler_rows,
@@ -884,6 +1056,7 @@ def main():
         variance,
         class_aware,
         density,
+        stream,
     )
 
 

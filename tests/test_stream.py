@@ -98,12 +98,13 @@ def test_memory_is_the_buffer():
 
 # -- resuming -------------------------------------------------------------------------------
 def make(**kw):
-    return WeightedStream(rows(700), weight=lambda r: 1.0 + 4.0 * r[1], buffer_size=40, seed=5,
+    return WeightedStream(rows(2500), weight=lambda r: 1.0 + 4.0 * r[1], buffer_size=40, seed=5,
                           **kw)  # fmt: skip
 
 
-@pytest.mark.parametrize("stop", [0, 1, 37, 300, 690, -10])  # -10: while the buffer drains
-@pytest.mark.parametrize("length", [None, 1500])  # 1500 rows: more than one reading
+# rows are handled in chunks of 1,024: stops in the first, second and third, and in the drain
+@pytest.mark.parametrize("stop", [0, 1, 37, 1100, 2300, -10])
+@pytest.mark.parametrize("length", [None, 5200])  # 5,200 rows: more than two readings
 def test_an_interrupted_and_resumed_pass_equals_the_uninterrupted_one(stop, length):
     whole = list(make(length=length))
     stop = stop % len(whole)
@@ -126,6 +127,11 @@ def test_state_is_checked_when_loaded():
     other = make(length=800)
     other.load_state_dict(make().state_dict())  # a pass not begun: just its epoch
     assert len(list(other)) == 800
+    fresh = make()
+    iter(fresh)  # begun, nothing taken yet: resumes at its start
+    again = make()
+    again.load_state_dict(fresh.state_dict())
+    assert list(again) == list(make())
     taken = iter(first := make())
     next(taken)
     state = first.state_dict()
@@ -206,7 +212,7 @@ def test_a_generator_function_is_a_source_read_again_every_pass():
 
     stream = WeightedStream(source, seed=0)
     assert sorted(i for i, _ in stream) == sorted(i for i, _ in stream) == list(range(30))
-    assert stream_module._BLOCK >= 1024  # uniform numbers are drawn in blocks
+    assert stream_module._CHUNK >= 256  # rows are weighed and shuffled in vectorised chunks
 
 
 # -- the estimators on a stream ---------------------------------------------------------------

@@ -46,8 +46,10 @@ bounded buffer.
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import numbers
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -61,37 +63,48 @@ from ._validation import check_count
 __all__ = ["WeightedStream"]
 
 _VERSION = 1
-_BLOCK = 4096  # uniform numbers drawn at a time (one vectorised call, resumable by its start)
+_CHUNK = 1024  # rows weighed, copied and shuffled in one vectorised step
+_SCALARS = (bool, int, str, np.bool_, np.integer, np.str_)  # labels counted by numpy
 _SAMPLINGS = ("balanced", "sqrt")
 
 
 class _Pass:
-    """The state of one shard's pass, updated before every row is emitted."""
+    """One shard's pass, chunk by chunk.
+
+    The state of a chunk's start (the statistics, the generator, the buffer)
+    determines everything the chunk emits, so a snapshot is that state and
+    the position ``t`` within the chunk's output; resuming recomputes the
+    chunk and skips ``t`` rows.
+    """
 
     def __init__(self, seed: int, epoch: int, shard: tuple[int, int], share: int | None) -> None:
         self.shard, self.share, self.epoch = shard, share, epoch
         self.rng = np.random.default_rng([seed, epoch, *shard])
-        self.block_state = self.rng.bit_generator.state
-        self.block = self.rng.random(_BLOCK)
-        self.offset = 0
-        self.lap = 0  # passes over the source (more than one only with ``length``)
+        self.lap = 0  # readings of the source (more than one only with ``length``)
         self.read = 0  # rows of the source read in this lap (every shard's rows)
         self.emitted = 0
         self.weight_sum = 0.0
         self.weighted = 0  # rows weighed
         self.counts: dict = {}  # rows per label read by this shard
         self.buffer: list = []
-        self.pending: tuple | None = None  # (row, copies not yet in the buffer)
         self.draining = False
+        self.begin_chunk()
 
-    def uniform(self) -> float:
-        if self.offset == _BLOCK:
-            self.block_state = self.rng.bit_generator.state
-            self.block = self.rng.random(_BLOCK)
-            self.offset = 0
-        u = self.block[self.offset]
-        self.offset += 1
-        return float(u)
+    _FIELDS = ("lap", "read", "emitted", "weight_sum", "weighted", "draining")
+
+    def begin_chunk(self, t: int = 0) -> None:
+        """Remember the state the chunk starts from (before it reads or draws)."""
+        self.start = {key: getattr(self, key) for key in self._FIELDS}
+        self.start["counts"] = dict(self.counts)
+        self.start["buffer"] = self.buffer  # never changed in place: replaced by each chunk
+        self.start["rng"] = copy.deepcopy(self.rng.bit_generator.state)
+        self.out: list = [None] * t  # the chunk's output, and an iterator over what is left
+        self.out_left: Iterator = iter(())
+
+    @property
+    def t(self) -> int:
+        """Rows of the chunk's output emitted so far."""
+        return len(self.out) - self.out_left.__length_hint__()
 
     def snapshot(self) -> dict:
         return {
@@ -99,17 +112,8 @@ class _Pass:
             "epoch": self.epoch,
             "shard": list(self.shard),
             "share": self.share,
-            "rng": copy.deepcopy(self.block_state),
-            "offset": self.offset,
-            "lap": self.lap,
-            "read": self.read,
-            "emitted": self.emitted,
-            "weight_sum": self.weight_sum,
-            "weighted": self.weighted,
-            "counts": dict(self.counts),
-            "buffer": list(self.buffer),
-            "pending": self.pending,
-            "draining": self.draining,
+            **copy.copy(self.start),
+            "t": self.t,
         }
 
     @classmethod
@@ -118,13 +122,11 @@ class _Pass:
         self.shard, self.share, self.epoch = tuple(state["shard"]), state["share"], state["epoch"]
         self.rng = np.random.default_rng()
         self.rng.bit_generator.state = copy.deepcopy(state["rng"])
-        self.block_state = copy.deepcopy(state["rng"])
-        self.block = self.rng.random(_BLOCK)
-        self.offset = state["offset"]
-        for key in ("lap", "read", "emitted", "weight_sum", "weighted", "pending", "draining"):
+        for key in cls._FIELDS:
             setattr(self, key, state[key])
         self.counts = dict(state["counts"])
         self.buffer = list(state["buffer"])
+        self.begin_chunk(t=state["t"])  # until the chunk is recomputed: where it was
         return self
 
 
@@ -278,53 +280,6 @@ class WeightedStream(IterableDataset):
     def _rows(self) -> Iterator:
         return iter(self.source() if callable(self.source) else self.source)
 
-    def _class_weight(self, st: _Pass, row: Any, index: int) -> float:
-        key = self.label(row)
-        try:
-            st.counts[key] = st.counts.get(key, 0) + 1
-        except TypeError:
-            raise TypeError(
-                f"label(row) must be hashable; row {index} gave {key!r} ({type(key).__name__})."
-            ) from None
-        if self.class_counts is not None:
-            if key not in self.class_counts:
-                raise ValueError(
-                    f"Row {index} has label {key!r}, which class_counts does not list "
-                    f"({list(self.class_counts)})."
-                )
-            share = self.class_counts[key]
-        else:
-            share = st.counts[key] / st.weighted
-        return share**-1.0 if self.sampling == "balanced" else share**-0.5
-
-    def _copies(self, st: _Pass, row: Any, index: int) -> int:
-        w = 1.0
-        if self.weight is not None:
-            w = self.weight(row)
-            if isinstance(w, torch.Tensor):
-                w = w.item()
-            if (
-                isinstance(w, bool)
-                or not isinstance(w, numbers.Real)
-                or not (math.isfinite(w) and w >= 0)
-            ):
-                raise ValueError(
-                    f"weight(row) must be a finite number >= 0; row {index} gave {w!r}."
-                )
-            w = float(w)
-        st.weighted += 1
-        if self.label is not None:
-            w *= self._class_weight(st, row, index)
-        st.weight_sum += w
-        if st.weight_sum <= 0:
-            return 0  # no positive weight yet: nothing to be proportional to
-        expected = w * st.weighted / st.weight_sum
-        whole = round(expected)
-        if abs(expected - whole) <= 1e-9 * max(1.0, expected):
-            return int(whole)
-        base = math.floor(expected)
-        return base + (st.uniform() < expected - base)
-
     def __iter__(self) -> Iterator:
         shard, shards, worker, workers = _shard_of(self.sharded_source)
         world = _parallel.world()[0]
@@ -338,6 +293,7 @@ class WeightedStream(IterableDataset):
         if self.length is not None:
             per_rank = self.length // world
             share = per_rank // workers + (worker < per_rank % workers)
+        skip = 0
         if self._resume is not None:
             state, self._resume = self._resume, None
             if tuple(state["shard"]) != (shard, shards) or state["share"] != share:
@@ -347,63 +303,199 @@ class WeightedStream(IterableDataset):
                     f"shard {shard} of {shards} ({share}): resume with the same workers, "
                     "ranks and length."
                 )
-            st = _Pass.restore(state)
+            st, skip = _Pass.restore(state), state["t"]
         else:
             st = _Pass(self.seed, self.epoch, (shard, shards), share)
         self._pass = st
-        return self._run(st, shard, shards)
+        # rows pass through C iterators (a chunk's list, chained): no Python call per row
+        return itertools.chain.from_iterable(self._chunks(st, shard, shards, skip))
 
-    def _run(self, st: _Pass, shard: int, shards: int) -> Iterator:
+    def _chunks(self, st: _Pass, shard: int, shards: int, skip: int) -> Iterator[Iterator]:
+        """Each chunk's output, as an iterator the snapshot reads its position from."""
         # a pass of ``share`` rows needs no more buffer than that
         size = self.buffer_size if st.share is None else max(1, min(self.buffer_size, st.share))
-        buffer = st.buffer
-        while not st.draining:
-            rows = self._rows()
-            for _ in range(st.read):  # resuming: the rows read before (a stream cannot seek)
-                next(rows)
-            if st.pending is not None:
-                row, left = st.pending
-                yield from self._insert(st, row, left, size)
-            for row in rows:
-                index = st.read
-                st.read += 1
-                if index % shards != shard:
-                    continue
-                copies = self._copies(st, row, index)
-                if copies:
-                    yield from self._insert(st, row, copies, size)
-                if st.share is not None and st.emitted >= st.share:
-                    st.draining = True
-                    break
+        rows = None
+        while True:
+            st.begin_chunk()
+            if st.draining:
+                out = self._drain(st)
             else:
-                st.lap += 1
-                st.read = 0
-                if st.share is None or not st.weight_sum:
-                    st.draining = True  # one reading of the source (or nothing to weigh)
-        while buffer and (st.share is None or st.emitted < st.share):
-            j = int(st.uniform() * len(buffer))
-            buffer[j], buffer[-1] = buffer[-1], buffer[j]
-            row = buffer.pop()
-            st.emitted += 1
-            yield row
+                if rows is None:
+                    rows = self._rows()
+                    for _ in range(st.read):  # resuming: the rows read before (no seeking)
+                        next(rows)
+                chunk, index = self._read_chunk(st, rows, shard, shards)
+                if not chunk:  # the end of the source
+                    rows = None
+                    st.lap, st.read = st.lap + 1, 0
+                    if st.share is None or not st.weight_sum:
+                        st.draining = True  # one reading (or nothing to weigh): drain
+                    continue
+                out = self._emit(st, chunk, index, size)
+            if st.share is not None:
+                out = out[: max(0, st.share - st.emitted)]
+            st.emitted += len(out)
+            st.out, st.out_left = out, iter(out[skip:])  # the snapshot's t: what is left
+            yield st.out_left
+            skip = 0
+            if st.draining or (st.share is not None and st.emitted >= st.share):
+                break
         self._pass = None
 
-    @staticmethod
-    def _insert(st: _Pass, row: Any, copies: int, size: int) -> Iterator:
+    def _read_chunk(self, st: _Pass, rows: Iterator, shard: int, shards: int) -> tuple:
+        """Up to ``_CHUNK`` of this shard's rows, and their positions in the source.
+
+        Every ``shards``-th row from this shard's first: the block read ends at a
+        row of this shard, so the next block starts where this one stopped.
+        """
+        first = st.read
+        lead = (shard - first) % shards  # rows of other shards before this shard's first
+        block = list(itertools.islice(rows, lead + (_CHUNK - 1) * shards + 1))
+        st.read += len(block)
+        chunk = block[lead::shards]
+        index = range(first + lead, first + lead + len(chunk) * shards, shards)
+        return chunk, index
+
+    def _emit(self, st: _Pass, chunk: list, index: list, size: int) -> list:
+        """The rows a chunk pushes out of the buffer (the buffer updated)."""
+        n = len(chunk)
+        w = self._weights(st, chunk, index)
+        position = st.weighted + np.arange(1, n + 1)
+        total = st.weight_sum + np.cumsum(w)
+        st.weighted += n
+        st.weight_sum = float(total[-1])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            expected = np.where(total > 0, w * position / total, 0.0)
+        whole = np.round(expected)
+        base = np.floor(expected)
+        copies = base + (st.rng.random(n) < expected - base)
+        exact = np.abs(expected - whole) <= 1e-9 * np.maximum(1.0, expected)
+        copies = np.where(exact, whole, copies).astype(np.intp)
+        # the pool: the buffer's rows, then the chunk's; slots hold pool ids
         buffer = st.buffer
-        for left in range(copies - 1, -1, -1):
-            if st.share is not None and st.emitted >= st.share:
-                st.pending = None
-                return
-            if len(buffer) < size:
-                buffer.append(row)
-                st.pending = (row, left) if left else None
-                continue
-            j = int(st.uniform() * size)
-            out, buffer[j] = buffer[j], row
-            st.pending = (row, left) if left else None
-            st.emitted += 1
-            yield out
+        held = len(buffer)
+        incoming = held + np.repeat(np.arange(n), copies)
+        fill = min(size - held, len(incoming))
+        slots = np.r_[np.arange(held), incoming[:fill]].astype(np.intp)
+        rest = incoming[fill:]
+        pool = buffer + chunk
+        if not len(rest):
+            st.buffer = _take(pool, slots)
+            return []
+        # each copy replaces a uniform slot, which is emitted: sequential in meaning,
+        # computed at once (a copy emits its slot's last occupant before it)
+        where = (st.rng.random(len(rest)) * size).astype(np.intp)
+        small = where.astype(np.int16) if size < 2**15 else where  # 16 bits: a radix sort
+        order = np.argsort(small, kind="stable")
+        sorted_where, sorted_in = where[order], rest[order]
+        first = np.r_[True, sorted_where[1:] != sorted_where[:-1]]
+        previous = np.r_[-1, sorted_in[:-1]]
+        out_ids = np.empty(len(rest), dtype=np.intp)
+        out_ids[order] = np.where(first, slots[sorted_where], previous)
+        last = np.r_[sorted_where[1:] != sorted_where[:-1], True]
+        slots[sorted_where[last]] = sorted_in[last]
+        st.buffer = _take(pool, slots)
+        return _take(pool, out_ids)
+
+    def _drain(self, st: _Pass) -> list:
+        """The buffer, in random order (the end of the pass)."""
+        out = _take(st.buffer, st.rng.permutation(len(st.buffer)))
+        st.buffer = []
+        return out
+
+    def _weights(self, st: _Pass, chunk: list, index: list) -> np.ndarray:
+        """Each row's weight: ``weight(row)`` times its class weight, checked."""
+        n = len(chunk)
+        if self.weight is None:
+            w = np.ones(n)
+        else:
+            given = list(map(self.weight, chunk))
+            try:
+                w = np.array([v.item() if isinstance(v, torch.Tensor) else v for v in given],
+                             dtype=np.float64)  # fmt: skip
+                bad = ~(np.isfinite(w) & (w >= 0))
+            except (TypeError, ValueError):
+                w, bad = None, None
+            if w is None or bad.any():
+                for i, v in enumerate(given):
+                    v = v.item() if isinstance(v, torch.Tensor) else v
+                    if not (isinstance(v, numbers.Real) and math.isfinite(v) and v >= 0):
+                        raise ValueError(
+                            f"weight(row) must be a finite number >= 0; row {index[i]} gave {v!r}."
+                        )
+        if self.label is not None:
+            w = w * self._class_weights(st, chunk, index)
+        return w
+
+    def _class_weights(self, st: _Pass, chunk: list, index: Any) -> np.ndarray:
+        keys = list(map(self.label, chunk))
+        counts, known = st.counts, self.class_counts
+        array = np.asarray(keys) if keys and isinstance(keys[0], _SCALARS) else None
+        if array is not None and array.ndim == 1 and array.dtype.kind in "biuUS":
+            return self._class_weights_of_codes(st, keys, array, index)
+        seen = np.empty(len(keys))
+        for i, key in enumerate(keys):  # running count of the row's class, itself included
+            try:
+                counts[key] = seen_i = counts.get(key, 0) + 1
+            except TypeError:
+                raise TypeError(
+                    f"label(row) must be hashable; row {index[i]} gave {key!r} "
+                    f"({type(key).__name__})."
+                ) from None
+            seen[i] = seen_i
+        if known is not None:
+            try:
+                share = np.array([known[key] for key in keys])
+            except KeyError:
+                i = next(i for i, key in enumerate(keys) if key not in known)
+                raise ValueError(
+                    f"Row {index[i]} has label {keys[i]!r}, which class_counts does not list "
+                    f"({list(known)})."
+                ) from None
+        else:
+            share = seen / (st.weighted + np.arange(1, len(keys) + 1))
+        return share**-1.0 if self.sampling == "balanced" else share**-0.5
+
+    def _class_weights_of_codes(
+        self, st: _Pass, keys: list, array: np.ndarray, index: Any
+    ) -> np.ndarray:
+        """The same for labels numpy holds as one array (ints, bools, strings): vectorised."""
+        if array.dtype.kind in "iu" and array.min() >= 0 and array.max() < 1 << 16:
+            present = np.bincount(array) > 0  # small ints: counted, not sorted
+            values = np.flatnonzero(present).astype(array.dtype)
+            codes = (np.cumsum(present) - 1)[array]
+        else:
+            values, codes = np.unique(array, return_inverse=True)
+        labels = values.tolist()  # as Python values: the keys of counts and class_counts
+        known = self.class_counts
+        if known is not None:
+            missing = [label for label in labels if label not in known]
+            if missing:
+                i = int(np.flatnonzero(array == values[labels.index(missing[0])])[0])
+                raise ValueError(
+                    f"Row {index[i]} has label {keys[i]!r}, which class_counts does not list "
+                    f"({list(known)})."
+                )
+        seen = np.empty(len(keys))
+        for code, label in enumerate(labels):
+            mine = codes == code
+            before = st.counts.get(label, 0)
+            running = before + np.cumsum(mine)
+            seen[mine] = running[mine]
+            st.counts[label] = int(running[-1])
+        if known is not None:
+            share = np.array([known[label] for label in labels])[codes]
+        else:
+            share = seen / (st.weighted + np.arange(1, len(keys) + 1))
+        return share**-1.0 if self.sampling == "balanced" else share**-0.5
+
+
+def _take(items: list, ids: np.ndarray) -> list:
+    """``[items[i] for i in ids]``, gathered in C."""
+    ids = ids.tolist()
+    if len(ids) < 2:
+        return [items[i] for i in ids]
+    return list(operator.itemgetter(*ids)(items))
 
 
 def _check_counts(counts: Mapping) -> dict:
