@@ -30,16 +30,20 @@ probabilities), ``_samplers``, ``_stratified`` (exact class quotas),
 ``_labels``, ``_seeding`` and ``_parallel``; ``_multilabel`` (draws over label
 sets) and ``_multilabel_plan`` (the class mix of a multi-label fit);
 ``_density`` (target densities) and ``_continuous_plan`` (the mix of a fit on
-a continuous target); ``_stream`` (weighted sampling of an ``IterableDataset``).
+a continuous target); ``_stream`` (weighted sampling of an ``IterableDataset``)
+and ``_class_mix_sampler`` (the class mix as a plain sampler).
 """
 
+from ._class_mix_sampler import ClassMixSampler, labels_of
 from ._classifier import WeightedSamplingClassifier
 from ._multilabel import ClassAwareSampler, class_aware_row_probabilities, rarity_weights
 from ._regressor import WeightedSamplingRegressor
 from ._samplers import (
     BatchIndexSampler,
     DistributedWeightedSampler,
+    MiniEpochSampler,
     PermutationSampler,
+    ShardedSampler,
     WeightedSampler,
 )
 from ._strategies import class_sampling_distribution, compute_sampling_weights
@@ -53,8 +57,11 @@ __all__ = [
     "BalancedBatchSampler",
     "BatchIndexSampler",
     "ClassAwareSampler",
+    "ClassMixSampler",
     "DistributedWeightedSampler",
+    "MiniEpochSampler",
     "PermutationSampler",
+    "ShardedSampler",
     "StratifiedSampler",
     "WeightedSampler",
     "WeightedSamplingClassifier",
@@ -64,5 +71,6 @@ __all__ = [
     "class_aware_row_probabilities",
     "class_sampling_distribution",
     "compute_sampling_weights",
+    "labels_of",
     "rarity_weights",
 ]

@@ -44,7 +44,9 @@ from ._validation import (
 __all__ = [
     "BatchIndexSampler",
     "DistributedWeightedSampler",
+    "MiniEpochSampler",
     "PermutationSampler",
+    "ShardedSampler",
     "WeightedSampler",
 ]
 
@@ -827,3 +829,160 @@ class BatchIndexSampler(Sampler):
             self.n // self.batch_size if self.drop_last else math.ceil(self.n / self.batch_size)
         )
         return math.ceil(n_batches / self.num_replicas)
+
+
+def _world(num_replicas: int | None, rank: int | None) -> tuple[int, int]:
+    """``num_replicas`` and ``rank``, by default from the initialised process group."""
+    if num_replicas is None or rank is None:
+        import torch.distributed as dist
+
+        if not (dist.is_available() and dist.is_initialized()):
+            raise ValueError(
+                "num_replicas and rank are required when no process group is initialised."
+            )
+        num_replicas = dist.get_world_size() if num_replicas is None else num_replicas
+        rank = dist.get_rank() if rank is None else rank
+    return check_world(num_replicas, rank)
+
+
+class _Wrapper(Sampler[int]):
+    """A sampler over another one's epochs, resumable by position (a deterministic epoch)."""
+
+    def __init__(self, sampler: Any) -> None:
+        if not hasattr(sampler, "set_epoch"):
+            raise TypeError(
+                f"{type(sampler).__name__} has no set_epoch: the wrapped sampler must draw "
+                "the same rows for the same epoch on every call (every sampler of "
+                "wsample_sk does; torch's DistributedSampler does)."
+            )
+        self.sampler = sampler
+        self.epoch = 0
+        self._skip = 0
+        self._taken = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = check_count(epoch, "epoch", min_val=0)
+        self._skip = self._taken = 0
+
+    def _epoch_rows(self) -> list[int]:
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[int]:
+        rows, skip = self._epoch_rows(), self._skip
+        self._skip, self._taken = 0, skip
+        for index in rows[skip:]:
+            self._taken += 1
+            yield index
+
+    def state_dict(self) -> dict:
+        """The epoch and the rows of it already handed out."""
+        return {"kind": type(self).__name__, "epoch": self.epoch, "taken": self._taken}
+
+    def load_state_dict(self, state: Mapping) -> None:
+        """Continue ``state``'s epoch after its rows already handed out (at the next iter)."""
+        if not isinstance(state, Mapping) or state.get("kind") != type(self).__name__:
+            raise ValueError(
+                f"This is not the state of a {type(self).__name__}; got {state!r:.80}."
+            )
+        self.set_epoch(state["epoch"])
+        self._skip = check_count(state["taken"], "taken", min_val=0)
+
+
+class ShardedSampler(_Wrapper):
+    """Any sampler of this package (or one like it), sharded across DDP ranks.
+
+    Every rank draws the same epoch from its copy of ``sampler`` (same seed,
+    same :meth:`set_epoch`) and keeps the positions ``rank, rank +
+    num_replicas, ...`` of it, padded with the epoch's head to equal length
+    (as ``DistributedSampler`` pads), so the ranks see disjoint positions of
+    one draw and the same number of batches. Weighted draws, exact quotas
+    and the class-mix schedule (:class:`~wsample_sk.ClassMixSampler`) are
+    sharded this way; :class:`DistributedWeightedSampler` is the same for
+    plain weighted draws.
+
+    Parameters
+    ----------
+    sampler : Sampler
+        Has ``set_epoch``, and draws the same rows for the same epoch on
+        every rank.
+    num_replicas, rank : int, default=None
+        By default from the initialised process group.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from wsample_sk import ShardedSampler, StratifiedSampler
+    >>> def quotas():  # the same seed on every rank
+    ...     return StratifiedSampler([0] * 8 + [1] * 2, generator=torch.Generator().manual_seed(0))
+    >>> shards = [list(ShardedSampler(quotas(), 2, rank)) for rank in (0, 1)]
+    >>> whole = quotas()
+    >>> whole.set_epoch(0)
+    >>> len(shards[0]) == len(shards[1]) and sorted(shards[0] + shards[1]) == sorted(whole)
+    True
+    """
+
+    def __init__(self, sampler: Any, num_replicas: int | None = None, rank: int | None = None):
+        super().__init__(sampler)
+        self.num_replicas, self.rank = _world(num_replicas, rank)
+
+    def _epoch_rows(self) -> list[int]:
+        self.sampler.set_epoch(self.epoch)
+        rows = [int(i) for i in self.sampler]
+        k = self.num_replicas
+        if rows and len(rows) % k:
+            rows += rows[: k - len(rows) % k]  # padded with the head, as DistributedSampler
+        return rows[self.rank :: k]
+
+    def __len__(self) -> int:
+        return -(-len(self.sampler) // self.num_replicas)
+
+
+class MiniEpochSampler(_Wrapper):
+    """A long epoch of another sampler, handed out in ``parts`` shorter epochs.
+
+    Mini-epoch ``m`` (``set_epoch(m)``) is the ``m % parts``-th of ``parts``
+    consecutive slices of the wrapped sampler's epoch ``m // parts``: after
+    ``parts`` mini-epochs every row of the long epoch has been drawn once,
+    with validation, checkpoints and schedules in between (catalyst's
+    ``MiniEpochSampler``).
+
+    Parameters
+    ----------
+    sampler : Sampler
+        Has ``set_epoch`` and draws the same rows for the same epoch.
+    parts : int
+        Mini-epochs per epoch of ``sampler``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from wsample_sk import MiniEpochSampler, PermutationSampler
+    >>> shuffle = PermutationSampler(10, generator=torch.Generator().manual_seed(0))
+    >>> mini = MiniEpochSampler(shuffle, parts=3)
+    >>> parts = []
+    >>> for m in range(3):
+    ...     mini.set_epoch(m)
+    ...     parts.append(list(mini))
+    >>> [len(p) for p in parts], sorted(sum(parts, []))
+    ([4, 3, 3], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    """
+
+    def __init__(self, sampler: Any, parts: int) -> None:
+        super().__init__(sampler)
+        self.parts = check_count(parts, "parts")
+
+    def _bounds(self, n: int) -> tuple[int, int]:
+        part = self.epoch % self.parts
+        base, extra = divmod(n, self.parts)
+        start = part * base + min(part, extra)
+        return start, start + base + (part < extra)
+
+    def _epoch_rows(self) -> list[int]:
+        self.sampler.set_epoch(self.epoch // self.parts)
+        rows = [int(i) for i in self.sampler]
+        start, stop = self._bounds(len(rows))
+        return rows[start:stop]
+
+    def __len__(self) -> int:
+        start, stop = self._bounds(len(self.sampler))
+        return stop - start
