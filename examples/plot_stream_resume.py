@@ -8,9 +8,10 @@ cannot weight it. :class:`~wsample_sk.WeightedStream` weights it by
 repetition: rows of the rare class are emitted several times and rows of the
 common class once or not at all, so that both classes come out about equally
 often (``sampling="balanced"``; the class shares are estimated as the stream
-goes), the copies shuffled in a bounded buffer. Here the source is eight "shards" of rows; each ``DataLoader`` worker
-reads every other row of them (the stream shards itself by worker), so every
-row is read by exactly one worker.
+goes), the copies shuffled in a bounded buffer. Here the source is eight
+"shards" of rows; each ``DataLoader`` worker reads every other row of them
+(the stream shards itself by worker), so every row is read by exactly one
+worker.
 
 The pass is interrupted after 40 batches. torchdata's ``StatefulDataLoader``
 takes the state of the loader, which includes the stream's state in each

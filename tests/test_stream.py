@@ -66,6 +66,8 @@ def test_constant_weights_give_every_row_once_shuffled_within_the_buffer():
     s = WeightedStream(rows(n), buffer_size=50, seed=0)
     s.set_epoch(1)
     assert [i for i, _ in s] != order  # a new epoch: a new order
+    fitted = WeightedStream(rows(300), length=300, buffer_size=1024, seed=0)  # buffer > pass
+    assert sorted(i for i, _ in fitted) == list(range(300))  # the source's end drains it
 
 
 def test_constant_weights_with_two_workers_give_exactly_one_pass():
@@ -269,3 +271,61 @@ def test_the_estimators_say_what_a_stream_needs(rare):
     tags = WeightedStream([(x, (x[:3] > 0).astype("f4")) for x in X], seed=0)  # 3 labels a row
     multi = WeightedSamplingClassifier(max_epochs=1, random_state=0).fit(tags)
     assert multi.target_kind_ == "multi-label" and multi.predict(X).shape == (len(X), 3)
+
+
+DDP_SCRIPT = r"""
+import json, os, socket, sys
+import numpy as np
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from torch.utils.data import DataLoader
+from wsample_sk import ClassMixSampler, ShardedSampler, WeightedStream
+
+
+def label(row):
+    return row[1]
+
+
+def run(rank, out):
+    dist.init_process_group("gloo", rank=rank, world_size=2)
+    rows = [(i, i % 5 == 0) for i in range(1000)]
+    once = [int(i) for b, _ in DataLoader(WeightedStream(rows, seed=0, length=1000), 50) for i in b]
+    weighted = WeightedStream(rows, label=label, sampling="balanced", seed=0, length=1200)
+    seen = [int(i) for b, _ in DataLoader(weighted, batch_size=50, num_workers=2) for i in b]
+    y = np.array([r[1] for r in rows], dtype=int)
+    sharded = ShardedSampler(ClassMixSampler(y, "balanced", seed=0))  # ranks from the group
+    sharded.set_epoch(0)
+    json.dump({"once": once, "weighted": seen, "sharded": list(sharded)},
+              open(f"{out}.{rank}", "w"))
+    dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    mp.spawn(run, args=(sys.argv[1],), nprocs=2, join=True)
+"""
+
+
+def test_two_gloo_ranks_read_disjoint_rows_and_yield_the_same_batches(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    script = tmp_path / "ddp_stream.py"
+    script.write_text(DDP_SCRIPT)
+    out = tmp_path / "ranks"
+    done = subprocess.run([sys.executable, str(script), str(out)], capture_output=True,
+                          text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    ranks = [json.loads((tmp_path / f"ranks.{r}").read_text()) for r in (0, 1)]
+    assert len(ranks[0]["once"]) == len(ranks[1]["once"]) == 500
+    assert sorted(ranks[0]["once"] + ranks[1]["once"]) == list(range(1000))  # every row once
+    # workers are spawned (no process group of their own): the rank travels with the stream
+    assert len(ranks[0]["weighted"]) == len(ranks[1]["weighted"]) == 600  # the same batches
+    # 2 ranks x 2 workers: rank 0 reads rows 0, 1 (mod 4), rank 1 rows 2, 3
+    assert [{i % 4 for i in r["weighted"]} for r in ranks] == [{0, 1}, {2, 3}]
+    assert len(ranks[0]["sharded"]) == len(ranks[1]["sharded"]) == 500

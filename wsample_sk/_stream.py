@@ -130,11 +130,11 @@ class _Pass:
         return self
 
 
-def _shard_of(sharded_source: bool) -> tuple[int, int, int, int]:
+def _shard_of(sharded_source: bool, world: tuple[int, int]) -> tuple[int, int, int, int]:
     """``(shard, shards, worker, workers)`` of this process: ranks times DataLoader workers."""
     info = get_worker_info()
     workers, worker = (info.num_workers, info.id) if info is not None else (1, 0)
-    world, rank = _parallel.world()
+    world, rank = world
     if sharded_source:
         return 0, 1, worker, workers
     return rank * workers + worker, world * workers, worker, workers
@@ -253,7 +253,7 @@ class WeightedStream(IterableDataset):
     def __len__(self) -> int:
         if self.length is None:
             raise TypeError("A WeightedStream has a length only when length= is given.")
-        return self.length // _parallel.world()[0]
+        return self.length // self._world()[0]
 
     # -- resuming -----------------------------------------------------------------
     def state_dict(self) -> dict:
@@ -280,9 +280,18 @@ class WeightedStream(IterableDataset):
     def _rows(self) -> Iterator:
         return iter(self.source() if callable(self.source) else self.source)
 
+    def _world(self) -> tuple[int, int]:
+        """``(world size, rank)``: of this process, or of the one that sent the stream to a
+        DataLoader worker (a worker has no process group of its own)."""
+        return self.__dict__.get("_sent_from") or _parallel.world()
+
+    def __getstate__(self) -> dict:
+        # pickled for a DataLoader worker: the rank and world size travel with it
+        return {**self.__dict__, "_sent_from": self._world()}
+
     def __iter__(self) -> Iterator:
-        shard, shards, worker, workers = _shard_of(self.sharded_source)
-        world = _parallel.world()[0]
+        shard, shards, worker, workers = _shard_of(self.sharded_source, self._world())
+        world = self._world()[0]
         if world > 1 and self.length is None:
             raise ValueError(
                 "Under torch.distributed every rank must yield the same number of rows; "
@@ -328,8 +337,9 @@ class WeightedStream(IterableDataset):
                 if not chunk:  # the end of the source
                     rows = None
                     st.lap, st.read = st.lap + 1, 0
-                    if st.share is None or not st.weight_sum:
-                        st.draining = True  # one reading (or nothing to weigh): drain
+                    enough = st.share is None or st.emitted + len(st.buffer) >= st.share
+                    if enough or not st.weight_sum:
+                        st.draining = True  # the buffer completes the pass: drain it
                     continue
                 out = self._emit(st, chunk, index, size)
             if st.share is not None:
