@@ -608,16 +608,7 @@ class DistributedWeightedSampler(_EpochSampler):
         seed: int = 0,
         drop_last: bool = False,
     ) -> None:
-        if num_replicas is None or rank is None:
-            import torch.distributed as dist
-
-            if not (dist.is_available() and dist.is_initialized()):
-                raise ValueError(
-                    "num_replicas and rank are required when no process group is initialised."
-                )
-            num_replicas = dist.get_world_size() if num_replicas is None else num_replicas
-            rank = dist.get_rank() if rank is None else rank
-        self.num_replicas, self.rank = check_world(num_replicas, rank)
+        self.num_replicas, self.rank = _world(num_replicas, rank)
         self.sampler = WeightedSampler(weights, num_samples, replacement)
         self.seed, self.drop_last = check_count(seed, "seed", min_val=0), bool(drop_last)
         total = self.sampler.num_samples
