@@ -139,3 +139,14 @@ def test_mini_epochs_split_a_long_epoch():
     assert sorted(sum(parts, [])) == list(range(1000))  # one long epoch, every row once
     mini.set_epoch(4)  # the next long epoch: a new order
     assert list(mini) != parts[0]
+
+
+def test_more_ranks_than_rows_and_labels_that_do_not_match_the_dataset():
+    lengths = {len(list(ShardedSampler(PermutationSampler(10), 25, r))) for r in range(25)}
+    assert lengths == {1}  # every rank a batch: padded with the epoch repeated
+
+    class Long(TensorDataset):
+        targets = [0, 1, 1, 0]
+
+    with pytest.raises(ValueError, match="has 3 rows but 4 labels"):
+        ClassMixSampler(Long(torch.zeros(3, 1)))

@@ -139,7 +139,7 @@ def test_state_is_checked_when_loaded():
     state = first.state_dict()
     wrong = make(length=900)
     wrong.load_state_dict(state)
-    with pytest.raises(ValueError, match="resume with the same workers, ranks and length"):
+    with pytest.raises(ValueError, match="resume with the same workers, ranks, length and buffer"):
         iter(wrong)
 
 
@@ -265,6 +265,11 @@ def test_the_estimators_say_what_a_stream_needs(rare):
         net.fit(stream, None, sample_weight=np.ones(len(y)))
     with pytest.raises(ValueError, match=r"yields \(input, target\) rows; its first row is"):
         net.fit(WeightedStream([1.0, 2.0]))
+    with pytest.raises(ValueError, match="The stream given to .* is empty"):
+        net.fit(WeightedStream([]))
+    odd = [(x, 2 if i == 40 else int(t)) for i, (x, t) in enumerate(zip(X, y, strict=True))]
+    with pytest.raises(ValueError, match=r"label 2.0, which is not one of classes=\[0.0, 1.0\]"):
+        net.fit(WeightedStream(odd, seed=0))
     values = WeightedStream([(x, np.float32(2 * x[0])) for x in X], seed=0)
     reg = WeightedSamplingRegressor(max_epochs=3, random_state=0).fit(values)
     assert reg.predict(X).shape == (len(X),)
@@ -329,3 +334,100 @@ def test_two_gloo_ranks_read_disjoint_rows_and_yield_the_same_batches(tmp_path):
     # 2 ranks x 2 workers: rank 0 reads rows 0, 1 (mod 4), rank 1 rows 2, 3
     assert [{i % 4 for i in r["weighted"]} for r in ranks] == [{0, 1}, {2, 3}]
     assert len(ranks[0]["sharded"]) == len(ranks[1]["sharded"]) == 500
+
+
+# -- what a reviewer tried --------------------------------------------------------------------
+def test_weights_between_shards_are_kept():
+    # alternating weights 1, 3 read by two workers: each worker reads every other row,
+    # but weighs every row, so the odd rows still come out three times as often
+    stream = WeightedStream(list(range(4000)), weight=lambda r: 1.0 + 2.0 * (r % 2), seed=0)
+    out = [int(x) for x in DataLoader(stream, batch_size=None, num_workers=2)]
+    odd = sum(x % 2 for x in out)
+    assert abs(odd / (len(out) - odd) - 3.0) < 0.15
+
+
+class ByClass(IterableDataset):
+    """Worker 0 yields 900 rows of class 0, worker 1 100 of class 1 (shards grouped by class)."""
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        k = 0 if info is None else info.id
+        return iter([(i, k) for i in range(900 if k == 0 else 100)])
+
+
+def test_a_self_sharding_source_with_known_shares_is_balanced_and_seeded_per_worker():
+    stream = WeightedStream(ByClass(), label=lambda r: r[1], sampling="balanced",
+                            class_counts={0: 900, 1: 100}, sharded_source=True, seed=0)  # fmt: skip
+    out = [int(c) for _, c in DataLoader(stream, batch_size=None, num_workers=2)]
+    assert abs(np.mean(out) - 0.5) < 0.05 and abs(len(out) - 1000) < 60
+
+
+def test_mean_weight_makes_trending_weights_proportional():
+    n = 4000
+    stream = WeightedStream(list(range(n)), weight=lambda r: 1.0 + r, mean_weight=(n + 1) / 2,
+                            seed=0)  # fmt: skip
+    counts = np.bincount([int(x) for x in stream], minlength=n)
+    first, last = counts[: n // 10].mean(), counts[-n // 10 :].mean()
+    assert 0.07 < first < 0.13 and 1.8 < last < 2.1  # about 2 (2r/n) at the ends
+
+
+def test_a_pass_that_ended_resumes_as_ended():
+    from torchdata.stateful_dataloader import StatefulDataLoader
+
+    stream = make()
+    whole = list(stream)
+    state = stream.state_dict()
+    assert state["ended"]
+    again = make()
+    again.load_state_dict(state)
+    assert list(again) == [] and list(again) == whole  # then a new pass
+
+    def loader():
+        return StatefulDataLoader(make(), batch_size=32, num_workers=2)
+
+    batches = [b[0].tolist() for b in loader()]
+    for taken in (len(batches) - 2, len(batches) - 1, len(batches)):  # a worker has ended
+        first = loader()
+        head = [b[0].tolist() for b in itertools.islice(first, taken)]
+        resumed = loader()
+        resumed.load_state_dict(first.state_dict())
+        assert head + [b[0].tolist() for b in resumed] == batches
+
+
+def test_passes_that_cannot_be_filled_and_zero_weights_are_errors(monkeypatch):
+    with pytest.raises(ValueError, match="weights need a positive total"):
+        list(WeightedStream(rows(50), weight=lambda r: 0.0))
+    monkeypatch.setattr(_parallel, "world", lambda: (2, 1))
+    odd_zero = WeightedStream(list(range(100)), weight=lambda r: float(r % 2 == 0), length=100)
+    with pytest.raises(ValueError, match="Shard 1 of 2 .* has no row to emit"):
+        list(odd_zero)
+
+
+def test_labels_as_tensors_and_mixed_types_and_weights_of_any_size():
+    tensors = [(i, torch.tensor(int(i % 4 == 0))) for i in range(4000)]
+    drawn = [int(c) for _, c in WeightedStream(tensors, label=lambda r: r[1],
+                                               sampling="balanced", seed=0)]  # fmt: skip
+    assert abs(np.mean(drawn) - 0.5) < 0.05 and abs(len(drawn) - 4000) < 200
+    mixed = [(i, 1 if i % 2 else "a") for i in range(10)]
+    out = list(WeightedStream(mixed, label=lambda r: r[1], sampling="balanced",
+                              class_counts={1: 1, "a": 1}, seed=0))  # fmt: skip
+    assert len(out) == 10
+    huge = list(WeightedStream(rows(100), weight=lambda r: 1e308, seed=0))
+    assert sorted(i for i, _ in huge) == list(range(100))
+    with pytest.raises(ValueError, match=r"row 3 gave \[1.0\]"):
+        list(WeightedStream(rows(10), weight=lambda r: [1.0] if r[0] == 3 else 1.0))
+    with pytest.raises(ValueError, match="class_counts gives the shares"):
+        WeightedStream(rows(3), class_counts={True: 1})
+
+
+def test_memory_is_the_buffer_and_one_chunk():
+    pulled = []
+
+    def source():
+        for i in range(10_000):
+            pulled.append(i)
+            yield (i, False)
+
+    it = iter(WeightedStream(source, buffer_size=8, seed=0, length=8))
+    next(it)
+    assert len(pulled) <= stream_module._CHUNK  # one chunk read, not the whole source

@@ -70,6 +70,12 @@ def labels_of(data: Any, label: Callable[[Any], Any] | None = None) -> np.ndarra
     values = values.numpy() if isinstance(values, torch.Tensor) else np.asarray(values)
     if values.ndim != 1:
         raise ValueError(f"The labels must be one per row (1-D); got shape {values.shape}.")
+    if isinstance(data, torch.utils.data.Dataset) and hasattr(data, "__len__"):
+        if len(values) != len(data):
+            raise ValueError(
+                f"{type(data).__name__} has {len(data)} rows but {len(values)} labels; they "
+                "must match."
+            )
     return values
 
 

@@ -497,6 +497,8 @@ def _stream_data(
         )
     peek = getattr(X, "peek", None)
     first = peek() if peek is not None else next(iter(X), None)
+    if first is None:
+        raise ValueError(f"The stream given to {name} is empty: it yields no row.")
     if not isinstance(first, (tuple, list)) or len(first) < 2:
         raise ValueError(
             f"A stream for {name} yields (input, target) rows; its first row is "
@@ -532,11 +534,37 @@ def _stream_data(
         codes=None,
         sample_weight=None,
         n_inputs=n_inputs,
-        codec=kind.codec(output_labels(net)),
+        codec=_StreamCodec(kind.codec(output_labels(net)), output_labels(net), kind),
         kind=kind,
         n_outputs=n_outputs,
         stream=True,
     )
+
+
+class _StreamCodec:
+    """A stream's targets are seen batch by batch: each batch checked as it comes (a label
+    outside ``classes``, a non-finite value), then encoded as the kind's codec does."""
+
+    def __init__(self, codec: Any, classes: np.ndarray | None, kind: TargetKind) -> None:
+        self.codec, self.kind = codec, kind
+        numeric = classes is not None and classes.dtype.kind in "iufb"
+        self.known = torch.as_tensor(classes.astype(np.float64)) if numeric else None
+
+    def __call__(self, y: Any) -> Any:
+        if isinstance(y, torch.Tensor) and y.numel():
+            values = y.detach().double().cpu()
+            if self.kind is CONTINUOUS and not torch.isfinite(values).all():
+                bad = values[~torch.isfinite(values)][0].item()
+                raise ValueError(f"A row of the stream has target {bad!r}; targets must be finite.")
+            if self.kind is SINGLE_LABEL and self.known is not None:
+                inside = torch.isin(values.reshape(-1), self.known)
+                if not inside.all():
+                    bad = values.reshape(-1)[~inside][0].item()
+                    raise ValueError(
+                        f"A row of the stream has label {bad!r}, which is not one of "
+                        f"classes={self.known.tolist()!r}."
+                    )
+        return self.codec(y)
 
 
 def training_part(data: FitData, dataset_train: Any, classes: np.ndarray | None) -> TrainingPart:

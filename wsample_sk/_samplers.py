@@ -920,8 +920,9 @@ class ShardedSampler(_Wrapper):
         self.sampler.set_epoch(self.epoch)
         rows = [int(i) for i in self.sampler]
         k = self.num_replicas
-        if rows and len(rows) % k:
-            rows += rows[: k - len(rows) % k]  # padded with the head, as DistributedSampler
+        if rows and len(rows) % k:  # padded with the epoch itself, as DistributedSampler
+            pad = k - len(rows) % k
+            rows += (rows * -(-pad // len(rows)))[:pad]
         return rows[self.rank :: k]
 
     def __len__(self) -> int:
