@@ -297,7 +297,7 @@ def run(rank, out):
     rows = [(i, i % 5 == 0) for i in range(1000)]
     once = [int(i) for b, _ in DataLoader(WeightedStream(rows, seed=0, length=1000), 50) for i in b]
     weighted = WeightedStream(rows, label=label, sampling="balanced", seed=0, length=1200)
-    seen = [int(i) for b, _ in DataLoader(weighted, batch_size=50, num_workers=2) for i in b]
+    seen = [int(i) for i, _ in weighted]
     y = np.array([r[1] for r in rows], dtype=int)
     sharded = ShardedSampler(ClassMixSampler(y, "balanced", seed=0))  # ranks from the group
     sharded.set_epoch(0)
@@ -315,6 +315,19 @@ if __name__ == "__main__":
 """
 
 
+def test_the_rank_travels_with_the_stream_into_a_spawned_worker(monkeypatch):
+    import pickle
+
+    monkeypatch.setattr(_parallel, "world", lambda: (2, 1))  # in the rank's main process
+    sent = pickle.loads(pickle.dumps(WeightedStream(rows(100), seed=0, length=100)))
+    monkeypatch.setattr(_parallel, "world", lambda: (1, 0))  # a spawned worker: no group
+    assert sorted(i for i, _ in sent) == list(range(1, 100, 2))  # still rank 1 of 2
+    local = pickle.loads(pickle.dumps(WeightedStream(rows(10), seed=0)))
+    monkeypatch.setattr(_parallel, "world", lambda: (2, 0))  # copied before the group existed
+    with pytest.raises(ValueError, match="pass length="):
+        iter(local)  # it reads the world where it runs
+
+
 def test_two_gloo_ranks_read_disjoint_rows_and_yield_the_same_batches(tmp_path):
     import json
     import subprocess
@@ -329,10 +342,8 @@ def test_two_gloo_ranks_read_disjoint_rows_and_yield_the_same_batches(tmp_path):
     ranks = [json.loads((tmp_path / f"ranks.{r}").read_text()) for r in (0, 1)]
     assert len(ranks[0]["once"]) == len(ranks[1]["once"]) == 500
     assert sorted(ranks[0]["once"] + ranks[1]["once"]) == list(range(1000))  # every row once
-    # workers are spawned (no process group of their own): the rank travels with the stream
     assert len(ranks[0]["weighted"]) == len(ranks[1]["weighted"]) == 600  # the same batches
-    # 2 ranks x 2 workers: rank 0 reads rows 0, 1 (mod 4), rank 1 rows 2, 3
-    assert [{i % 4 for i in r["weighted"]} for r in ranks] == [{0, 1}, {2, 3}]
+    assert [{i % 2 for i in r["weighted"]} for r in ranks] == [{0}, {1}]
     assert len(ranks[0]["sharded"]) == len(ranks[1]["sharded"]) == 500
 
 
