@@ -241,6 +241,8 @@ def test_the_classifier_trains_on_a_balanced_stream(rare):
         > balanced_accuracy_score(y, plain.predict(X)) + 0.1
     )
     assert clf.predict_proba(X).shape == (len(X), 2) and clf.target_kind_ == "single-label"
+    with pytest.raises(ValueError, match="predict on the source itself"):
+        clf.predict(stream)  # its rows repeated and shuffled: predictions would not line up
     clf.partial_fit(stream)  # continues on the same stream
     assert len(clf.history) == 8
 

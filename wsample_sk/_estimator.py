@@ -57,6 +57,7 @@ from ._params import (
 )
 from ._schedule import ClassMixSchedule, StopOnNonFiniteLoss, find_class_mix
 from ._seeding import derive_seed, fit_seed, seed_torch, seeded_torch
+from ._stream import WeightedStream
 from ._target_kind import TargetKind, fitted_kind, kind_is_a_guess
 from .modules import MLP
 
@@ -244,6 +245,12 @@ class WeightedSamplingNet:
             if data.dataset is None:  # a custom ``dataset=``: built once, by skorch
                 data.dataset = super().get_dataset(X, y)
             return data.dataset
+        if isinstance(X, WeightedStream):  # outside fit: predict, score
+            raise ValueError(
+                "A WeightedStream repeats and shuffles its rows, so predictions on it would "
+                "not line up with the source's rows: predict on the source itself (its rows, "
+                "or an IterableDataset of them in order)."
+            )
         if is_dataset(X) or self.dataset is not SkorchDataset or self.get_params_for("dataset"):
             return super().get_dataset(X, y)
         inputs = validate_inputs(self, X, reset=False)
