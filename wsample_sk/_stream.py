@@ -75,7 +75,7 @@ import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
 from . import _parallel
-from ._validation import check_count
+from ._validation import check_count, check_real
 
 __all__ = ["WeightedStream"]
 
@@ -278,19 +278,15 @@ class WeightedStream(IterableDataset):
             )
         self.source, self.weight, self.label, self.sampling = source, weight, label, sampling
         self.class_counts = None if class_counts is None else _check_counts(class_counts)
-        if mean_weight is not None and (
-            isinstance(mean_weight, bool)
-            or not isinstance(mean_weight, numbers.Real)
-            or not (math.isfinite(mean_weight) and mean_weight > 0)
-        ):
-            raise ValueError(f"mean_weight must be a finite number > 0; got {mean_weight!r}.")
-        self.mean_weight = None if mean_weight is None else float(mean_weight)
+        self.mean_weight = (
+            None
+            if mean_weight is None
+            else check_real(mean_weight, "mean_weight", 0.0, math.inf, closed="neither")
+        )
         self.buffer_size = check_count(buffer_size, "buffer_size")
         if seed is None:
             seed = int(torch.randint(0, 2**63 - 1, (), dtype=torch.int64))
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-            raise ValueError(f"seed must be a non-negative int or None; got {seed!r}.")
-        self.seed = int(seed)
+        self.seed = check_count(seed, "seed", min_val=0)
         self.length = None if length is None else check_count(length, "length")
         self.sharded_source = bool(sharded_source)
         self.epoch = 0
@@ -533,17 +529,17 @@ class WeightedStream(IterableDataset):
         if self.weight is None:
             w = np.ones(n)
         else:
-            given = list(map(self.weight, chunk))
+            values = [
+                v.item() if isinstance(v, torch.Tensor) and v.numel() == 1 else v
+                for v in map(self.weight, chunk)
+            ]
             try:
-                values = [v.item() if isinstance(v, torch.Tensor) and v.numel() == 1 else v
-                          for v in given]  # fmt: skip
                 w = np.array(values, dtype=np.float64)
                 bad = ~(np.isfinite(w) & (w >= 0)) if w.ndim == 1 else None
-            except (TypeError, ValueError, OverflowError, RuntimeError):
+            except (TypeError, ValueError, OverflowError):
                 w, bad = None, None
-            if bad is None or bad.any():
-                for i, v in enumerate(given):
-                    v = v.item() if isinstance(v, torch.Tensor) and v.numel() == 1 else v
+            if bad is None or bad.any():  # the first offending row, named
+                for i, v in enumerate(values):
                     real = isinstance(v, numbers.Real) and not isinstance(v, bool)
                     if not (real and math.isfinite(v) and v >= 0):
                         raise ValueError(
@@ -554,67 +550,57 @@ class WeightedStream(IterableDataset):
         return w
 
     def _class_weights(self, st: _Pass, chunk: list, first: int) -> np.ndarray:
+        """Each row's class weight: from the given shares, or the running estimate."""
         keys = [_label_value(key) for key in map(self.label, chunk)]
-        counts, known = st.counts, self.class_counts
-        kinds = set(map(type, keys))
-        array = np.asarray(keys) if len(kinds) == 1 and kinds <= set(_SCALARS) else None
-        if array is not None and array.ndim == 1 and array.dtype.kind in "biuUS":
-            return self._class_weights_of_codes(st, keys, array, first)
-        seen = np.empty(len(keys))
-        for i, key in enumerate(keys):  # running count of the row's class, itself included
-            try:
-                counts[key] = seen_i = counts.get(key, 0) + 1
-            except TypeError:
-                raise TypeError(
-                    f"label(row) must be hashable; row {first + i} gave {key!r} "
-                    f"({type(key).__name__})."
-                ) from None
-            seen[i] = seen_i
-        if known is not None:
-            try:
-                share = np.array([known[key] for key in keys])
-            except KeyError:
-                i = next(i for i, key in enumerate(keys) if key not in known)
-                raise ValueError(
-                    f"Row {first + i} has label {keys[i]!r}, which class_counts does not "
-                    f"list ({list(known)})."
-                ) from None
-        else:
-            share = seen / (st.weighted + np.arange(1, len(keys) + 1))
-        return share**-1.0 if self.sampling == "balanced" else share**-0.5
-
-    def _class_weights_of_codes(
-        self, st: _Pass, keys: list, array: np.ndarray, first: int
-    ) -> np.ndarray:
-        """The same for labels numpy holds as one array (ints, bools, strings): vectorised."""
-        if array.dtype.kind in "iu" and array.min() >= 0 and array.max() < 1 << 16:
-            present = np.bincount(array) > 0  # small ints: counted, not sorted
-            values = np.flatnonzero(present).astype(array.dtype)
-            codes = (np.cumsum(present) - 1)[array]
-        else:
-            values, codes = np.unique(array, return_inverse=True)
-        labels = values.tolist()  # as Python values: the keys of counts and class_counts
+        labels, codes = _codes_of(keys, first)
         known = self.class_counts
         if known is not None:
-            missing = [label for label in labels if label not in known]
+            missing = [code for code, label in enumerate(labels) if label not in known]
             if missing:
-                i = int(np.flatnonzero(array == values[labels.index(missing[0])])[0])
+                i = int(np.flatnonzero(codes == missing[0])[0])
                 raise ValueError(
                     f"Row {first + i} has label {keys[i]!r}, which class_counts does not "
                     f"list ({list(known)})."
                 )
-        seen = np.empty(len(keys))
-        for code, label in enumerate(labels):
-            mine = codes == code
-            before = st.counts.get(label, 0)
-            running = before + np.cumsum(mine)
-            seen[mine] = running[mine]
-            st.counts[label] = int(running[-1])
-        if known is not None:
             share = np.array([known[label] for label in labels])[codes]
-        else:
+        else:  # each row's class share so far, the row included
+            seen = np.empty(len(keys))
+            for code, label in enumerate(labels):
+                mine = codes == code
+                running = st.counts.get(label, 0) + np.cumsum(mine)
+                seen[mine] = running[mine]
+                st.counts[label] = int(running[-1])
             share = seen / (st.weighted + np.arange(1, len(keys) + 1))
         return share**-1.0 if self.sampling == "balanced" else share**-0.5
+
+
+def _codes_of(keys: list, first: int) -> tuple[list, np.ndarray]:
+    """The distinct labels (as Python values) and each row's position among them.
+
+    Labels numpy holds as one array (ints, bools, strings of one type) are coded
+    at once; others (tuples, mixed types) through a dict.
+    """
+    kinds = set(map(type, keys))
+    if len(kinds) == 1 and kinds <= set(_SCALARS):
+        array = np.asarray(keys)
+        if array.ndim == 1 and array.dtype.kind in "biuUS":
+            if array.dtype.kind in "iu" and array.min() >= 0 and array.max() < 1 << 16:
+                present = np.bincount(array) > 0  # small ints: counted, not sorted
+                values = np.flatnonzero(present).astype(array.dtype)
+                codes = (np.cumsum(present) - 1)[array]
+            else:
+                values, codes = np.unique(array, return_inverse=True)
+            return values.tolist(), codes
+    index: dict = {}
+    codes = np.empty(len(keys), dtype=np.intp)
+    for i, key in enumerate(keys):
+        try:
+            codes[i] = index.setdefault(key, len(index))
+        except TypeError:
+            raise TypeError(
+                f"label(row) must be hashable; row {first + i} gave {key!r} ({type(key).__name__})."
+            ) from None
+    return list(index), codes
 
 
 def _take(items: list, ids: np.ndarray) -> list:
@@ -629,16 +615,9 @@ def _check_counts(counts: Mapping) -> dict:
     """Class shares from counts or shares: positive, finite; normalised to sum to one."""
     if not isinstance(counts, Mapping) or not counts:
         raise ValueError(f"class_counts must be a non-empty dict {{label: count}}; got {counts!r}.")
-    values = {}
-    for key, value in counts.items():
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, numbers.Real)
-            or not (math.isfinite(value) and value > 0)
-        ):
-            raise ValueError(
-                f"class_counts must hold finite counts > 0; class {key!r} has {value!r}."
-            )
-        values[key] = float(value)
+    values = {
+        key: check_real(value, f"class_counts[{key!r}]", 0.0, math.inf, closed="neither")
+        for key, value in counts.items()
+    }
     total = sum(values.values())
     return {key: value / total for key, value in values.items()}
