@@ -80,8 +80,9 @@ class TargetBins:
     Examples
     --------
     >>> from wsample_sk._density import TargetBins
-    >>> TargetBins([0.0, 0.1, 0.2, 1.0], bins=2).counts.tolist()
-    [3, 1]
+    >>> bins = TargetBins([0.0, 0.1, 0.2, 1.0], bins=2)
+    >>> bins.counts.tolist(), bins.of([-5.0, 0.7, 9.0]).tolist()
+    ([3, 1], [0, 1, 1])
     """
 
     def __init__(self, y: Any, bins: int) -> None:
@@ -90,9 +91,15 @@ class TargetBins:
         if high == low:
             high = low + 1.0  # one value: one bin holds every row
         self.edges = np.linspace(low, high, bins + 1)
-        codes = ((y - low) * (bins / (high - low))).astype(np.int64)
-        self.codes = np.minimum(codes, bins - 1)  # the largest value: the last bin
+        self._low, self._per_unit, self._bins = low, bins / (high - low), bins
+        self.codes = self.of(y)
         self.counts = np.bincount(self.codes, minlength=bins)
+
+    def of(self, values: Any) -> np.ndarray:
+        """The bin of each value; a value outside the bins takes the nearest (the largest
+        value of ``y``: the last bin)."""
+        position = (np.asarray(values, dtype=np.float64) - self._low) * self._per_unit
+        return np.clip(position, 0, self._bins - 1).astype(np.int64)
 
 
 def smoothed_histogram(

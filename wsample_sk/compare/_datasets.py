@@ -21,6 +21,7 @@ import pandas as pd
 from imblearn.datasets import make_imbalance
 from sklearn import datasets as skd
 
+from .._density import TargetBins
 from ._metrics import SHOT_BINS
 from ._tasks import task_of
 
@@ -80,7 +81,7 @@ class Dataset:
         over the emptiest non-empty of ten equal-width bins of the target.
         """
         if self.task == "regression":
-            counts = np.histogram(self.y, bins=SHOT_BINS)[0]
+            counts = TargetBins(self.y, SHOT_BINS).counts
             counts = counts[counts > 0]
         else:
             counts = self.y.sum() if self.multilabel else self.y.value_counts()

@@ -57,6 +57,7 @@ from skorch import NeuralNetClassifier, NeuralNetRegressor
 from skorch.utils import to_numpy
 
 from .._classifier import WeightedSamplingClassifier
+from .._density import TargetBins
 from .._regressor import WeightedSamplingRegressor
 from ..losses import (
     AsymmetricLoss,
@@ -449,9 +450,8 @@ def _binned_oversample(
     X: np.ndarray, y: np.ndarray, bins: int, random_state: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """RandomOverSampler on equal-width bins of a continuous ``y``: rows of rare bins repeated."""
-    edges = np.histogram_bin_edges(y, bins=bins)
-    codes = np.clip(np.searchsorted(edges, y, side="right") - 1, 0, bins - 1)
-    sampler = RandomOverSampler(random_state=random_state).fit(np.zeros((len(y), 1)), codes)
+    codes = TargetBins(y, bins).codes
+    sampler = RandomOverSampler(random_state=random_state)
     sampler.fit_resample(np.zeros((len(y), 1)), codes)
     rows = sampler.sample_indices_
     return X[rows], y[rows]

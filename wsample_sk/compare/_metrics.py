@@ -29,6 +29,8 @@ from sklearn.metrics import (
     root_mean_squared_error,
 )
 
+from .._density import TargetBins
+
 __all__ = [
     "METRICS",
     "MULTILABEL_METRICS",
@@ -323,18 +325,11 @@ def shot_regions(y_train: np.ndarray, y: np.ndarray, bins: int = SHOT_BINS) -> n
     >>> shot_regions(y_train, np.array([0.0, 5.0, 10.0, 12.0])).tolist()
     [0, 1, 2, 2]
     """
-    y_train = np.asarray(y_train, dtype=np.float64).ravel()
-    lo, hi = y_train.min(), y_train.max()
-    width = (hi - lo) / bins if hi > lo else 1.0
-
-    def which(v):
-        position = (np.asarray(v, dtype=np.float64) - lo) / width
-        return np.clip(position, 0, bins - 1).astype(np.int64)
-
-    counts = np.bincount(which(y_train), minlength=bins)
-    uniform = len(y_train) / bins
+    training = TargetBins(np.asarray(y_train, dtype=np.float64).ravel(), bins)
+    uniform = len(training.codes) / bins
+    counts = training.counts
     region = np.where(counts >= uniform, 0, np.where(counts < uniform / 5, 2, 1))
-    return region[which(y)]
+    return region[training.of(np.asarray(y, dtype=np.float64).ravel())]
 
 
 def score_regression(

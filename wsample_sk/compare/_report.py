@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import precision_recall_curve
 
+from .._density import TargetBins
 from ._analysis import (  # noqa: F401 - default_reference, omitted: also imported from here
     LIMITS,
     _skipped_table,
@@ -168,12 +169,11 @@ def _errors_by_target(results: pd.DataFrame):
     lines = {}
     for ax, name in zip(axes[0], names, strict=True):
         y = np.asarray(meta[name]["y"], dtype=np.float64)
-        edges = np.histogram_bin_edges(y, bins=SHOT_BINS)
-        which = np.clip(np.searchsorted(edges, y, side="right") - 1, 0, SHOT_BINS - 1)
-        centres = (edges[:-1] + edges[1:]) / 2
+        bins = TargetBins(y, SHOT_BINS)
+        edges, which, rows = bins.edges, bins.codes, bins.counts
+        centres, present = (edges[:-1] + edges[1:]) / 2, bins.counts > 0
         density = ax.twinx()
-        density.bar(centres, np.bincount(which, minlength=SHOT_BINS), width=np.diff(edges),
-                    color="0.88", zorder=0)  # fmt: skip
+        density.bar(centres, rows, width=np.diff(edges), color="0.88", zorder=0)
         density.set_yscale("log")  # a long tail's rare bins stay visible
         density.set_ylabel("rows (log scale)", color="0.5")
         ax.set_zorder(density.get_zorder() + 1)
@@ -183,9 +183,7 @@ def _errors_by_target(results: pd.DataFrame):
             if pred is None or np.isnan(pred).any():
                 continue
             error = np.abs(pred[:, 0] - y)
-            mae = np.bincount(which, error, SHOT_BINS) / np.maximum(np.bincount(which,
-                              minlength=SHOT_BINS), 1)  # fmt: skip
-            present = np.bincount(which, minlength=SHOT_BINS) > 0
+            mae = np.bincount(which, error, SHOT_BINS) / np.maximum(rows, 1)
             style = ["-", "--", ":", "-."][(i // 10) % 4]
             (lines[method],) = ax.plot(centres[present], mae[present], "o", color=color,
                                        ls=style, lw=1.2, ms=3)  # fmt: skip
