@@ -444,6 +444,11 @@ def test_the_cli_knows_the_suite_without_importing_it():
     from wsample_sk.compare import METRICS as metrics
 
     assert cli._DATASETS == DATASETS and cli._METRICS == tuple(metrics)
+    from wsample_sk.compare._tasks import TASKS
+
+    for name, task in TASKS.items():  # the CLI's copy of each task's metrics and primary one
+        assert set(cli._TASK_METRICS[name]) == set(task.metrics)
+        assert cli._PRIMARY[name] == task.metrics[0]
 
 
 def test_cli_metric_brier_and_a_second_run_into_the_same_folder(tmp_path, capsys):

@@ -209,7 +209,6 @@ def _read_csv(path: str, target: str | None, task: str = "auto"):
     ``task="auto"``: a target of numbers that are not all whole is a
     continuous (regression) target, anything else class labels.
     """
-    import numpy as np
     import pandas as pd
 
     file = Path(path)
@@ -250,54 +249,51 @@ def _read_csv(path: str, target: str | None, task: str = "auto"):
         # numbers but for a few cells: a continuous target with a typo, not class labels
         numbers = pd.to_numeric(y.astype(str).str.strip(), errors="coerce")
         whole = numbers.dropna()
-        typo = numbers.notna().mean() >= 0.9 and numbers.isna().any()
-        if typo and (whole != whole.round()).any():
-            row = int(numbers.isna().to_numpy().argmax())
-            raise _fail(
-                f"target column {target!r} is numeric but for {int(numbers.isna().sum())} "
-                f"cell(s), first {y.iloc[row]!r} on line {row + 2}; fix or blank them"
-            )
+        if (whole != whole.round()).any():
+            _refuse_stray_cells(f"target column {target!r}", y, numbers)
     if len(names) == 1 and task == "classification" and continuous:
         raise _fail(
             f"target column {target!r} holds non-integer numbers ({y.nunique()} distinct "
             "values): a classification needs class labels (leave out --task classification "
             "to compare regression methods on a continuous target)"
         )
-    if len(names) == 1 and task == "regression":
-        numbers = pd.to_numeric(y, errors="coerce")
-        bad = ~np.isfinite(numbers.to_numpy(dtype="float64", na_value=np.nan))
-        if bad.any():
-            row = int(bad.argmax())
-            raise _fail(f"target column {target!r} holds {y.iloc[row]!r} (line {row + 2}): "
-                        "a regression target must be finite numbers")  # fmt: skip
-        y = numbers.astype("float64")
     kind = "multi-label" if len(names) > 1 else "single-label"
     kind = "regression" if task == "regression" or (task == "auto" and continuous) else kind
-    if kind == "regression" and task == "auto":
-        _read_csv_target_finite(y, target)
+    if kind == "regression":
+        y = _regression_target(y, target)
     for column in data.select_dtypes(exclude="number").columns:
         values = data[column].dropna()
         text = _commas_as_points(values) if sep != "," else values
         numbers = pd.to_numeric(text, errors="coerce")
-        if len(values) and numbers.notna().mean() >= 0.9 and numbers.isna().any():
-            row = numbers.index[numbers.isna()][0]
-            raise _fail(
-                f"column {column!r} of {path} is numeric but for {int(numbers.isna().sum())} "
-                f"cell(s), first {values[row]!r} on line {row + 2}; fix or blank them"
-            )
+        _refuse_stray_cells(f"column {column!r} of {path}", values, numbers)
     return data, y, kind
 
 
-def _read_csv_target_finite(y, target: str) -> None:
-    """A continuous target read as numbers: every value finite, or the first one named."""
-    import numpy as np
+def _refuse_stray_cells(what: str, values, numbers) -> None:
+    """A one-line error for a column of numbers (``numbers``: ``values`` read as numbers,
+    NaN where a cell is not one) but for a few cells: a typo, not a column of text."""
+    if len(values) and numbers.notna().mean() >= 0.9 and numbers.isna().any():
+        row = numbers.index[numbers.isna()][0]
+        raise _fail(
+            f"{what} is numeric but for {int(numbers.isna().sum())} cell(s), first "
+            f"{values[row]!r} on line {row + 2}; fix or blank them"
+        )
 
-    values = y.to_numpy(dtype="float64")
-    bad = ~np.isfinite(values)
+
+def _regression_target(y, target: str):
+    """A continuous target as float64: every value a finite number, or the first one named."""
+    import numpy as np
+    import pandas as pd
+
+    numbers = pd.to_numeric(y, errors="coerce")
+    bad = ~np.isfinite(numbers.to_numpy(dtype="float64", na_value=np.nan))
     if bad.any():
         row = int(bad.argmax())
-        raise _fail(f"target column {target!r} holds {values[row]!r} (line {row + 2}): "
+        value = y.iloc[row]
+        value = value.item() if isinstance(value, np.generic) else value  # inf, not np.float64
+        raise _fail(f"target column {target!r} holds {value!r} (line {row + 2}): "
                     "a regression target must be finite numbers")  # fmt: skip
+    return numbers.astype("float64")
 
 
 def _prepare_out(out: str | None, ours: tuple[str, ...] = ()) -> Path:
